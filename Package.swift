@@ -1,0 +1,172 @@
+// swift-tools-version: 6.2
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// Tests import only what they use directly; member visibility checks stay on for Sources.
+let testSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "avatars",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "avatars", targets: ["avatars"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+    ],
+    targets: [
+        // System libraries and the C shim over libvips' variadic API.
+        .systemLibrary(name: "CVipsSystem", path: "Sources/CVipsSystem", pkgConfig: "vips",
+                       providers: [.apt(["libvips-dev"])]),
+        .target(name: "CVips", dependencies: ["CVipsSystem"], path: "Sources/CVips"),
+        .target(name: "CVipsProbe", dependencies: ["CVipsSystem"], path: "Sources/CVipsProbe"),
+        .target(name: "AvatarTestSupport", dependencies: ["CVipsProbe"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
+                       providers: [.apt(["liblmdb-dev"])]),
+
+        .target(
+            name: "AvatarCore",
+            dependencies: [
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: swiftSettings),
+        .target(
+            name: "RenderPipeline",
+            dependencies: ["CVips", "AvatarCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OriginalStorage",
+            dependencies: ["AvatarCore", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AvatarMetadata",
+            dependencies: ["AvatarCore", "LMDB"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AvatarAuth",
+            dependencies: [
+                "AvatarCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AvatarService",
+            dependencies: [
+                "AvatarCore", "RenderPipeline", "OriginalStorage", "AvatarMetadata",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AvatarHTTP",
+            dependencies: [
+                "AvatarCore", "RenderPipeline", "AvatarService", "AvatarMetadata", "AvatarAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AvatarApp",
+            dependencies: [
+                "AvatarCore", "RenderPipeline", "OriginalStorage", "AvatarMetadata", "AvatarAuth", "AvatarService",
+                "AvatarHTTP",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "avatars",
+            dependencies: [
+                "AvatarApp", "AvatarAuth", "AvatarCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests. AvatarTestSupport holds the fixtures' location and an image probe.
+        .testTarget(name: "AvatarCoreTests", dependencies: ["AvatarCore"], swiftSettings: testSettings),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: testSettings),
+        .testTarget(
+            name: "RenderPipelineTests", dependencies: ["RenderPipeline", "AvatarCore", "AvatarTestSupport"],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "OriginalStorageTests", dependencies: ["OriginalStorage", "AvatarCore", "AvatarTestSupport"],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "AvatarMetadataTests", dependencies: ["AvatarMetadata", "AvatarCore", "AvatarTestSupport"],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "AvatarAuthTests",
+            dependencies: [
+                "AvatarAuth", "AvatarCore", .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "AvatarServiceTests",
+            dependencies: [
+                "AvatarService", "AvatarCore", "RenderPipeline", "OriginalStorage", "AvatarMetadata", "AvatarTestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "AvatarHTTPTests",
+            dependencies: [
+                "AvatarHTTP", "AvatarApp", "AvatarCore", "AvatarAuth", "RenderPipeline", "AvatarTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "AvatarAppTests",
+            dependencies: [
+                "AvatarApp", "AvatarTestSupport",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: testSettings
+        ),
+    ]
+)

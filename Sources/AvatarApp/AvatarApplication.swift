@@ -1,0 +1,70 @@
+import AvatarAuth
+import AvatarCore
+import AvatarHTTP
+import AvatarMetadata
+import AvatarService
+import Hummingbird
+import Logging
+import OriginalStorage
+import Prometheus
+import RenderPipeline
+
+/// Wires a node from its configuration: stores, pipeline, tokens, metrics registry and
+/// router, into a Hummingbird application.
+public struct AvatarApplication {
+    public let application: Application<RouterResponder<AvatarRequestContext>>
+    public let tokens: UploadTokens
+    private let resources: Resources
+
+    /// What must be closed after the server has drained.
+    private struct Resources {
+        let pipeline: ImagePipeline
+        let index: EmbeddedAvatarIndex
+        let storagePool: BlockingWorkPool
+    }
+
+    public init(config: AppConfig, logger: Logger) async throws {
+        let secret = try JWTSecret.load(
+            secret: config.jwtSecret, secretFile: config.jwtSecretFile, generatedPath: config.generatedSecretPath)
+        if case .generated(let path) = secret.source {
+            logger.notice("using the generated upload token secret", metadata: ["path": "\(path)"])
+        }
+        tokens = await UploadTokens(secret: secret.bytes)
+
+        let pipeline = try ImagePipeline(settings: config.pipeline)
+        let storagePool = BlockingWorkPool(threads: 4)
+        let originals = try FilesystemOriginalStore(root: config.storagePath, pool: storagePool)
+        let index = try EmbeddedAvatarIndex(path: config.metadataPath)
+        resources = Resources(pipeline: pipeline, index: index, storagePool: storagePool)
+
+        let registry = PrometheusCollectorRegistry()
+        let metricsFactory = PrometheusMetricsFactory(registry: registry)
+        let service = AvatarService(
+            originals: originals, index: index, pipeline: pipeline, metrics: ServiceMetrics(factory: metricsFactory),
+            logger: logger)
+        let router = AvatarRouter.build(
+            service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory)
+        application = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "avatars"),
+            logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT, lets in-flight requests finish, then closes the stores.
+    public func run() async throws {
+        do {
+            try await application.runService()
+        } catch {
+            try? await close()
+            throw error
+        }
+        try await close()
+    }
+
+    /// Closes the stores and thread pools; call once the server has stopped.
+    public func close() async throws {
+        try await resources.pipeline.shutdown()
+        try await resources.index.shutdown()
+        try await resources.storagePool.shutdown()
+    }
+}

@@ -1,0 +1,30 @@
+/// Every failure a request can meet, typed so that one place (the HTTP layer's error
+/// mapping) turns each into a status and a short JSON body.
+public enum AvatarError: Error, Sendable, Equatable {
+    /// The path's hash is not 32, 40 or 64 hex characters.
+    case invalidHash
+    /// A query or form parameter is malformed; `name` says which.
+    case invalidParameter(name: String, reason: String)
+    /// The upload exceeds `images.maxUploadBytes`.
+    case payloadTooLarge(limit: Int)
+    /// Missing, malformed, expired or badly signed token.
+    case unauthorized(reason: String)
+    /// A valid token issued for another hash.
+    case forbidden
+    /// Not an accepted image format (by magic bytes).
+    case unsupportedMediaType
+    /// A recognised format that does not decode, or is over the pixel limit.
+    case unprocessableImage(reason: String)
+    /// No avatar under this hash.
+    case notFound
+    /// A store could not be reached; retry later.
+    case storageUnavailable(reason: String)
+    /// Something on our side failed; the client cannot fix it by changing the request.
+    case internalFailure(reason: String)
+}
+
+extension AvatarError {
+    /// A render or inspection could not be finished for a reason that is not the input's
+    /// fault (the original was validated at upload).
+    public static func renderFailed(_ reason: String) -> AvatarError { .internalFailure(reason: reason) }
+}

@@ -1,0 +1,15 @@
+import Foundation
+import Crypto
+
+/// Derives an original's version from its bytes, so identical uploads share a version
+/// on every node and a render keyed by version can never be stale.
+public enum OriginalVersion {
+    /// The first 20 hex digits (80 bits) of the bytes' SHA-256.
+    public static func of(_ bytes: some DataProtocol) -> String {
+        let digest = SHA256.hash(data: bytes)
+        return digest.prefix(10).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

@@ -1,0 +1,51 @@
+import AvatarCore
+import Hummingbird
+
+/// A GET or HEAD for an avatar, parsed and validated: the one typed form of every
+/// render URL (`/<hash>[.ext]` and `/avatar/<hash>[.ext]`).
+public struct RenderRequest: Sendable, Equatable {
+    public var hash: AvatarHash
+    /// The format the URL's extension asks for; `nil` means the original's family.
+    public var format: ImageFormat?
+    /// Side of the square, already clamped to `images.maxSize`.
+    public var size: Int
+    /// The `v=` parameter, if any: a version the client expects.
+    public var version: String?
+}
+
+extension RenderRequest {
+    /// Parses the path segment (`<hash>[.ext]`) and the query. Throws `.invalidHash` or
+    /// `.invalidParameter`, never anything that becomes a 5xx.
+    public init(name: String, query: Parameters, settings: HTTPSettings) throws(AvatarError) {
+        let (hash, format) = try Self.parse(name: name)
+        self.hash = hash
+        self.format = format
+        self.size = try Self.size(query, settings: settings)
+        self.version = query.get("v")
+    }
+
+    /// Splits `<hash>[.ext]`; the extension must name an output format.
+    static func parse(name: String) throws(AvatarError) -> (AvatarHash, ImageFormat?) {
+        let parts = name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let hash = AvatarHash(parts[0]) else { throw .invalidHash }
+        guard parts.count == 2 else { return (hash, nil) }
+        guard let format = ImageFormat(fileExtension: parts[1]) else {
+            throw .invalidParameter(
+                name: "format", reason: "the extension must be one of jpg, jpeg, png, webp, avif, gif")
+        }
+        return (hash, format)
+    }
+
+    static func size(_ query: Parameters, settings: HTTPSettings) throws(AvatarError) -> Int {
+        guard let text = query.get("s") ?? query.get("size") else { return settings.defaultSize }
+        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            throw .invalidParameter(name: "s", reason: "the size must be a whole number from 1 to \(settings.maxSize)")
+        }
+        // Digits too many for an Int are still a size above the maximum: clamp.
+        let value = Int(text) ?? Int.max
+        guard value >= 1 else {
+            throw .invalidParameter(name: "s", reason: "the size must be a whole number from 1 to \(settings.maxSize)")
+        }
+        return min(value, settings.maxSize)
+    }
+}

@@ -1,0 +1,36 @@
+import AvatarCore
+import Foundation
+
+/// The JSON an upload answers with: the stored record and its versioned URL.
+struct UploadResult: Encodable {
+    let hash: String
+    let version: String
+    let format: String
+    let width: Int
+    let height: Int
+    let bytes: Int
+    let rating: String
+    let createdAt: Date
+    let updatedAt: Date
+    let url: String
+
+    init(_ record: AvatarRecord) {
+        hash = record.hash
+        version = record.version
+        format = record.format.rawValue
+        width = record.width
+        height = record.height
+        bytes = record.bytes
+        rating = record.rating.rawValue
+        createdAt = record.createdAt
+        updatedAt = record.updatedAt
+        url = "/\(record.hash)?v=\(record.version)"
+    }
+
+    func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}

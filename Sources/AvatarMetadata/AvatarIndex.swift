@@ -1,0 +1,57 @@
+import AvatarCore
+import Foundation
+
+/// The facts an upload records about its original; the index adds the timestamps.
+public struct AvatarFacts: Sendable, Equatable {
+    public var hash: AvatarHash
+    public var version: String
+    public var format: ImageFormat
+    public var width: Int
+    public var height: Int
+    public var bytes: Int
+    public var rating: Rating
+
+    public init(
+        hash: AvatarHash, version: String, format: ImageFormat, width: Int, height: Int, bytes: Int, rating: Rating
+    ) {
+        self.hash = hash
+        self.version = version
+        self.format = format
+        self.width = width
+        self.height = height
+        self.bytes = bytes
+        self.rating = rating
+    }
+}
+
+/// The outcome of saving facts: the record now stored and the one it replaced.
+public struct SavedRecord: Sendable, Equatable {
+    public let record: AvatarRecord
+    public let replaced: AvatarRecord?
+}
+
+/// Where avatar records live: one record per hash. Failures to reach the store are
+/// `AvatarError.storageUnavailable`.
+public protocol AvatarIndex: Sendable {
+    /// The record for `hash`, or `nil` when none exists.
+    func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord?
+    /// Stores `facts` as the record of their hash in one atomic step, keeping the
+    /// replaced record's `createdAt`, and returns what it replaced.
+    func save(_ facts: AvatarFacts, at now: Date) async throws(AvatarError) -> SavedRecord
+    /// Removes the record for `hash` and returns it, or `nil` when there was none.
+    func remove(_ hash: AvatarHash) async throws(AvatarError) -> AvatarRecord?
+    /// Throws when the index cannot serve requests.
+    func checkReady() async throws(AvatarError)
+}
+
+extension AvatarRecord {
+    /// The record `facts` make when they replace `previous` (or create a new one) at `now`,
+    /// kept to whole milliseconds so that what is returned equals what is read back.
+    public init(_ facts: AvatarFacts, replacing previous: AvatarRecord?, at now: Date) {
+        let now = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        self.init(
+            hash: facts.hash, version: facts.version, format: facts.format, width: facts.width,
+            height: facts.height, bytes: facts.bytes, rating: facts.rating,
+            createdAt: previous?.createdAt ?? now, updatedAt: now)
+    }
+}

@@ -1,0 +1,87 @@
+import AvatarCore
+import Foundation
+import LMDB
+
+/// Avatar records in a local LMDB environment of their own (`metadata.path`), durable
+/// on every commit. The embedded default: no database server needed.
+public final class EmbeddedAvatarIndex: AvatarIndex {
+    private let environment: LMDBEnvironment
+    private let records: LMDBDatabase
+    /// LMDB takes one writer at a time; writes wait on this pool, not on request threads.
+    private let writer: BlockingWorkPool
+
+    public init(path: String, mapSize: Int = 1 << 30) throws {
+        environment = try LMDBEnvironment(path: path, options: .init(mapSize: mapSize))
+        try environment.clearStaleReaders()
+        records = try environment.openDatabase("avatars")
+        writer = BlockingWorkPool(threads: 1)
+    }
+
+    public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
+        do {
+            return try environment.read { txn in try Self.decode(txn.get(records, key: Array(hash.value.utf8))) }
+        } catch {
+            throw .storageUnavailable(reason: "metadata read: \(error)")
+        }
+    }
+
+    public func save(_ facts: AvatarFacts, at now: Date) async throws(AvatarError) -> SavedRecord {
+        try await writing { environment, records in
+            try environment.write { txn in
+                let key = Array(facts.hash.value.utf8)
+                let previous = try Self.decode(txn.get(records, key: key))
+                let record = AvatarRecord(facts, replacing: previous, at: now)
+                try txn.put(records, key: key, value: Self.encoder.encode(record))
+                return SavedRecord(record: record, replaced: previous)
+            }
+        }
+    }
+
+    public func remove(_ hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
+        try await writing { environment, records in
+            try environment.write { txn in
+                let key = Array(hash.value.utf8)
+                let previous = try Self.decode(txn.get(records, key: key))
+                if previous != nil { try txn.delete(records, key: key) }
+                return previous
+            }
+        }
+    }
+
+    public func checkReady() async throws(AvatarError) {
+        do {
+            _ = try environment.read { txn in try txn.count(records) }
+        } catch {
+            throw .storageUnavailable(reason: "metadata: \(error)")
+        }
+    }
+
+    public func shutdown() async throws {
+        try await writer.shutdown()
+    }
+
+    private func writing<T: Sendable>(
+        _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
+    ) async throws(AvatarError) -> T {
+        let environment = environment
+        let records = records
+        do {
+            return try await writer.run { try body(environment, records) }
+        } catch {
+            throw .storageUnavailable(reason: "metadata write: \(error)")
+        }
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return encoder
+    }()
+
+    private static func decode(_ bytes: UnsafeRawBufferPointer?) throws -> AvatarRecord? {
+        guard let bytes else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return try decoder.decode(AvatarRecord.self, from: Data(bytes))
+    }
+}

@@ -1,0 +1,108 @@
+import AvatarCore
+import CoreMetrics
+import AvatarMetadata
+import Foundation
+import Logging
+import OriginalStorage
+import RenderPipeline
+
+/// The avatar flow behind the HTTP layer: metadata, then original, then one render;
+/// and uploads and deletes that keep originals and records consistent.
+public final class AvatarService: Sendable {
+    public let originals: any OriginalStore
+    public let index: any AvatarIndex
+    public let pipeline: ImagePipeline
+    private let metrics: ServiceMetrics
+    private let logger: Logger
+
+    public init(
+        originals: any OriginalStore, index: any AvatarIndex, pipeline: ImagePipeline, metrics: ServiceMetrics,
+        logger: Logger
+    ) {
+        self.originals = originals
+        self.index = index
+        self.pipeline = pipeline
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The record for `hash`, or `nil` when no avatar is stored under it.
+    public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
+        try await index.record(for: hash)
+    }
+
+    /// Renders the avatar `record` describes with `parameters`.
+    /// `.notFound` when its original has gone missing from the store.
+    public func render(_ record: AvatarRecord, parameters: RenderParameters) async throws(AvatarError)
+        -> RenderedAvatar
+    {
+        guard let hash = AvatarHash(record.hash) else { throw .internalFailure(reason: "stored hash is invalid") }
+        metrics.originalReads.increment()
+        guard let original = try await originals.get(OriginalKey(hash: hash, version: record.version)) else {
+            logger.error(
+                "original missing for a recorded avatar",
+                metadata: ["hash": "\(record.hash)", "version": "\(record.version)"])
+            throw .notFound
+        }
+        metrics.renders.increment()
+        do {
+            let image = try await pipeline.render(original: original, parameters: parameters)
+            return RenderedAvatar(image: image, record: record, parameters: parameters)
+        } catch {
+            logger.error(
+                "render failed", metadata: ["hash": "\(record.hash)", "params": "\(parameters.fingerprint)", "error": "\(error)"])
+            throw .renderFailed("the avatar could not be rendered")
+        }
+    }
+
+    /// Stores a new original for `hash`: checked, written, recorded, and only then the
+    /// original it replaced removed. A refused or failed upload leaves nothing behind.
+    public func upload(_ bytes: [UInt8], for hash: AvatarHash, rating: Rating) async throws(AvatarError)
+        -> SavedRecord
+    {
+        let inspected = try await pipeline.inspect(upload: bytes)
+        let version = OriginalVersion.of(bytes)
+        let key = OriginalKey(hash: hash, version: version)
+        let current = try await index.record(for: hash)
+
+        try await originals.put(key, bytes: bytes, format: inspected.format)
+        let facts = AvatarFacts(
+            hash: hash, version: version, format: inspected.format, width: inspected.width,
+            height: inspected.height, bytes: bytes.count, rating: rating)
+        let saved: SavedRecord
+        do {
+            saved = try await index.save(facts, at: Date())
+        } catch {
+            // The file is ours to remove unless a record already pointed at these same bytes.
+            if current?.version != version { try? await originals.delete(key) }
+            throw error
+        }
+        if let replaced = saved.replaced, replaced.version != version {
+            await removeOriginal(OriginalKey(hash: hash, version: replaced.version))
+        }
+        return saved
+    }
+
+    /// Removes the avatar under `hash`; returns whether there was one.
+    public func delete(_ hash: AvatarHash) async throws(AvatarError) -> Bool {
+        guard let removed = try await index.remove(hash) else { return false }
+        await removeOriginal(OriginalKey(hash: hash, version: removed.version))
+        return true
+    }
+
+    /// Throws when a store cannot serve requests.
+    public func checkReady() async throws(AvatarError) {
+        try await originals.checkReady()
+        try await index.checkReady()
+    }
+
+    /// An original no record points at any more. Failing to remove it costs disk space,
+    /// not correctness, so it is logged rather than failing the request.
+    private func removeOriginal(_ key: OriginalKey) async {
+        do {
+            try await originals.delete(key)
+        } catch {
+            logger.warning("could not remove a replaced original", metadata: ["key": "\(key)", "error": "\(error)"])
+        }
+    }
+}

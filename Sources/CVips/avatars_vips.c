@@ -1,0 +1,101 @@
+#include "avatars_vips.h"
+
+int avatars_vips_start(const char *program_name) {
+    if (VIPS_INIT(program_name) != 0)
+        return -1;
+    // Renders are keyed and cached by us; libvips' operation cache only costs memory.
+    vips_cache_set_max(0);
+    vips_block_untrusted_set(TRUE);
+    return 0;
+}
+
+void avatars_vips_allow_operation(const char *name) {
+    vips_operation_block_set(name, FALSE);
+}
+
+int avatars_vips_open_header(const void *buf, size_t len, VipsImage **out) {
+    *out = vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    return *out ? 0 : -1;
+}
+
+int avatars_vips_decode_fully(const void *buf, size_t len) {
+    VipsImage *image = vips_image_new_from_buffer(buf, len, "",
+        "access", VIPS_ACCESS_SEQUENTIAL,
+        "fail_on", VIPS_FAIL_ON_TRUNCATED,
+        NULL);
+    if (!image)
+        return -1;
+    double average;
+    // vips_avg pulls every pixel through the decoder, so truncation surfaces here.
+    int result = vips_avg(image, &average, NULL);
+    g_object_unref(image);
+    return result;
+}
+
+int avatars_vips_thumbnail(const void *buf, size_t len, int size, VipsImage **out) {
+    return vips_thumbnail_buffer((void *)buf, len, out, size,
+        "height", size,
+        "size", VIPS_SIZE_BOTH,
+        "crop", VIPS_INTERESTING_CENTRE,
+        "fail_on", VIPS_FAIL_ON_TRUNCATED,
+        NULL);
+}
+
+int avatars_vips_has_icc(VipsImage *in) {
+    return vips_image_get_typeof(in, VIPS_META_ICC_NAME) != 0;
+}
+
+int avatars_vips_icc_to_srgb(VipsImage *in, VipsImage **out) {
+    return vips_icc_transform(in, out, "srgb",
+        "embedded", TRUE,
+        "intent", VIPS_INTENT_PERCEPTUAL,
+        NULL);
+}
+
+int avatars_vips_colourspace_srgb(VipsImage *in, VipsImage **out) {
+    return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
+}
+
+int avatars_vips_flatten_white(VipsImage *in, VipsImage **out) {
+    VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
+    int result = vips_flatten(in, out, "background", white, NULL);
+    vips_area_unref(VIPS_AREA(white));
+    return result;
+}
+
+int avatars_vips_jpeg(VipsImage *in, int quality, void **buf, size_t *len) {
+    return vips_jpegsave_buffer(in, buf, len,
+        "Q", quality,
+        "strip", TRUE,
+        "optimize_coding", TRUE,
+        NULL);
+}
+
+int avatars_vips_png(VipsImage *in, void **buf, size_t *len) {
+    return vips_pngsave_buffer(in, buf, len,
+        "strip", TRUE,
+        "compression", 6,
+        NULL);
+}
+
+int avatars_vips_webp(VipsImage *in, int quality, void **buf, size_t *len) {
+    return vips_webpsave_buffer(in, buf, len,
+        "Q", quality,
+        "strip", TRUE,
+        NULL);
+}
+
+int avatars_vips_avif(VipsImage *in, int quality, int effort, void **buf, size_t *len) {
+    return vips_heifsave_buffer(in, buf, len,
+        "Q", quality,
+        "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+        "effort", effort,
+        "strip", TRUE,
+        NULL);
+}
+
+int avatars_vips_gif(VipsImage *in, void **buf, size_t *len) {
+    return vips_gifsave_buffer(in, buf, len,
+        "strip", TRUE,
+        NULL);
+}

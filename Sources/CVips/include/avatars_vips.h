@@ -1,0 +1,45 @@
+// Fixed-arity wrappers over the variadic libvips calls the render pipeline needs.
+// Swift cannot call C variadic functions, so each option set lives here.
+#ifndef AVATARS_VIPS_H
+#define AVATARS_VIPS_H
+
+#include <vips/vips.h>
+
+/// Starts libvips once: operation cache off, untrusted loaders blocked.
+/// Returns 0 on success.
+int avatars_vips_start(const char *program_name);
+
+/// Allows one loader that libvips marks untrusted (e.g. "VipsForeignLoadSvg") for
+/// input the process generates itself.
+void avatars_vips_allow_operation(const char *name);
+
+/// Opens a buffer lazily (header only, sequential access).
+int avatars_vips_open_header(const void *buf, size_t len, VipsImage **out);
+
+/// Decodes every pixel of the first frame, failing on truncated or corrupt data.
+int avatars_vips_decode_fully(const void *buf, size_t len);
+
+/// Shrink-on-load thumbnail to exactly size x size: centre crop, EXIF auto-rotate,
+/// upscaling allowed, first frame only. No export profile is forced.
+int avatars_vips_thumbnail(const void *buf, size_t len, int size, VipsImage **out);
+
+/// Converts pixels carrying an embedded ICC profile to sRGB using that profile.
+int avatars_vips_icc_to_srgb(VipsImage *in, VipsImage **out);
+
+/// Converts to 8-bit sRGB from any other interpretation (CMYK, grey, 16-bit, ...).
+int avatars_vips_colourspace_srgb(VipsImage *in, VipsImage **out);
+
+/// Removes alpha by flattening onto white.
+int avatars_vips_flatten_white(VipsImage *in, VipsImage **out);
+
+/// Encoders. Every one strips all metadata (EXIF, XMP, ICC, comments).
+int avatars_vips_jpeg(VipsImage *in, int quality, void **buf, size_t *len);
+int avatars_vips_png(VipsImage *in, void **buf, size_t *len);
+int avatars_vips_webp(VipsImage *in, int quality, void **buf, size_t *len);
+int avatars_vips_avif(VipsImage *in, int quality, int effort, void **buf, size_t *len);
+int avatars_vips_gif(VipsImage *in, void **buf, size_t *len);
+
+/// Whether the image carries an embedded ICC profile.
+int avatars_vips_has_icc(VipsImage *in);
+
+#endif

@@ -1,0 +1,37 @@
+#include "avatars_probe.h"
+#include <vips/vips.h>
+
+int avatars_probe(const void *buf, size_t len, avatars_probe_info *info) {
+    if (VIPS_INIT("avatars-probe") != 0)
+        return -1;
+    VipsImage *image = vips_image_new_from_buffer(buf, len, "", NULL);
+    if (!image)
+        return -1;
+    info->width = vips_image_get_width(image);
+    info->height = vips_image_get_height(image);
+    info->bands = vips_image_get_bands(image);
+    info->is_srgb = vips_image_get_interpretation(image) == VIPS_INTERPRETATION_sRGB;
+    info->has_exif = vips_image_get_typeof(image, VIPS_META_EXIF_NAME) != 0;
+    info->has_icc = vips_image_get_typeof(image, VIPS_META_ICC_NAME) != 0;
+    info->pages = vips_image_get_n_pages(image);
+    g_object_unref(image);
+    return 0;
+}
+
+int avatars_probe_pixel(const void *buf, size_t len, int x, int y, double out[4]) {
+    if (VIPS_INIT("avatars-probe") != 0)
+        return -1;
+    VipsImage *image = vips_image_new_from_buffer(buf, len, "", NULL);
+    if (!image)
+        return -1;
+    double *vector = NULL;
+    int n = 0;
+    int result = vips_getpoint(image, &vector, &n, x, y, NULL);
+    g_object_unref(image);
+    if (result != 0)
+        return -1;
+    for (int i = 0; i < n && i < 4; i++)
+        out[i] = vector[i];
+    g_free(vector);
+    return n;
+}

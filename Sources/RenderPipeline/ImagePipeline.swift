@@ -1,0 +1,50 @@
+import AvatarCore
+
+/// The one place images are checked and rendered. Every libvips call runs on the
+/// pipeline's own thread pool, never on an event loop or Swift's shared executor.
+public final class ImagePipeline: Sendable {
+    public let settings: PipelineSettings
+    private let pool: BlockingWorkPool
+
+    public init(settings: PipelineSettings) throws {
+        try Vips.start()
+        self.settings = settings
+        self.pool = BlockingWorkPool(threads: settings.renderConcurrency)
+    }
+
+    /// The parameters for a square of `size` in `format` under this pipeline's settings.
+    public func parameters(size: Int, format: ImageFormat) -> RenderParameters {
+        RenderParameters(size: size, format: format, quality: settings.quality, avifEffort: settings.avifEffort)
+    }
+
+    /// Checks an upload: `.unsupportedMediaType` unless it is JPEG, PNG, WebP, GIF or
+    /// AVIF/HEIF by its bytes; `.unprocessableImage` when over the pixel limit or broken.
+    public func inspect(upload: [UInt8]) async throws(AvatarError) -> InspectedOriginal {
+        let maxPixels = settings.maxPixels
+        let result: Result<InspectedOriginal, AvatarError>
+        do {
+            result = try await pool.run { Result { () throws(AvatarError) in
+                try UploadInspection.inspect(upload, maxPixels: maxPixels)
+            } }
+        } catch {
+            throw .internalFailure(reason: "the render pool has stopped")
+        }
+        return try result.get()
+    }
+
+    /// Renders `original` as an exact square: a pure function of the bytes, the
+    /// parameters and `RenderParameters.pipelineVersion`.
+    public func render(original: [UInt8], parameters: RenderParameters) async throws -> RenderedImage {
+        try await pool.run {
+            let thumbnail = try RenderSteps.thumbnail(original, size: parameters.size)
+            let srgb = try RenderSteps.toSRGB(thumbnail)
+            let fitted = try RenderSteps.fitAlpha(srgb, to: parameters.format)
+            let bytes = try RenderSteps.encode(fitted, parameters)
+            return RenderedImage(bytes: bytes, format: parameters.format)
+        }
+    }
+
+    public func shutdown() async throws {
+        try await pool.shutdown()
+    }
+}

@@ -1,0 +1,21 @@
+import AvatarCore
+
+/// What an accepted upload turned out to be.
+public struct InspectedOriginal: Sendable, Equatable {
+    public let format: ImageFormat
+    /// Displayed width and height (after EXIF rotation).
+    public let width: Int
+    public let height: Int
+
+    public init(format: ImageFormat, width: Int, height: Int) {
+        self.format = format
+        self.width = width
+        self.height = height
+    }
+}
+
+/// An encoded render.
+public struct RenderedImage: Sendable {
+    public let bytes: [UInt8]
+    public let format: ImageFormat
+}

@@ -1,0 +1,26 @@
+import AvatarCore
+
+/// Everything a render depends on besides the original's bytes. Together with the
+/// original's version it identifies a render's bytes exactly (ETag, cache key).
+public struct RenderParameters: Hashable, Sendable {
+    /// Bump when a change to the pipeline changes its output for the same input.
+    public static let pipelineVersion = 1
+
+    /// Width and height of the square, in pixels.
+    public var size: Int
+    public var format: ImageFormat
+    public var quality: Int
+    public var avifEffort: Int
+
+    public init(size: Int, format: ImageFormat, quality: Int, avifEffort: Int) {
+        self.size = size
+        self.format = format
+        self.quality = quality
+        self.avifEffort = avifEffort
+    }
+
+    /// A compact, stable text naming these parameters and the pipeline version.
+    public var fingerprint: String {
+        "p\(Self.pipelineVersion)-s\(size)-\(format.rawValue)-q\(quality)-e\(avifEffort)"
+    }
+}

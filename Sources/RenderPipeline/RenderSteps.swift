@@ -1,0 +1,59 @@
+import AvatarCore
+import CVips
+
+/// The named steps of a render, each one libvips operation. `ImagePipeline` runs them
+/// top to bottom; they block, so they run on its thread pool.
+enum RenderSteps {
+    /// Scale on load: decodes at the smallest size libvips can (JPEG shrink-on-load,
+    /// WebP/HEIF scaled decode), auto-rotates by EXIF, centre-crops to an exact square,
+    /// upscales small originals, keeps the first frame of an animation.
+    static func thumbnail(_ original: [UInt8], size: Int) throws(RenderFailure) -> VipsImageHandle {
+        var out: UnsafeMutablePointer<VipsImage>?
+        let status = original.withUnsafeBytes { avatars_vips_thumbnail($0.baseAddress, $0.count, Int32(size), &out) }
+        guard status == 0, let out else { throw RenderFailure(step: "thumbnail", message: Vips.lastError()) }
+        return VipsImageHandle(out)
+    }
+
+    /// Colourspace: pixels described by an embedded ICC profile are converted with it;
+    /// anything else that is not already 8-bit sRGB (CMYK, grey, 16-bit) is converted
+    /// plainly. Images already in sRGB without a profile are left alone, since forcing a
+    /// profile onto them shifts their colours.
+    static func toSRGB(_ image: VipsImageHandle) throws(RenderFailure) -> VipsImageHandle {
+        var image = image
+        if image.hasICCProfile {
+            image = try image.apply("icc_transform") { avatars_vips_icc_to_srgb($0, $1) }
+        }
+        if image.interpretation != VIPS_INTERPRETATION_sRGB {
+            image = try image.apply("colourspace") { avatars_vips_colourspace_srgb($0, $1) }
+        }
+        return image
+    }
+
+    /// Alpha: flattened onto white for encodings that cannot carry it.
+    static func fitAlpha(_ image: VipsImageHandle, to format: ImageFormat) throws(RenderFailure) -> VipsImageHandle {
+        guard image.hasAlpha, !format.keepsAlpha else { return image }
+        return try image.apply("flatten") { avatars_vips_flatten_white($0, $1) }
+    }
+
+    /// Save: encodes with every piece of metadata stripped, so no EXIF or GPS leaves.
+    static func encode(_ image: VipsImageHandle, _ parameters: RenderParameters) throws(RenderFailure) -> [UInt8] {
+        var buffer: UnsafeMutableRawPointer?
+        var length = 0
+        let quality = Int32(parameters.quality)
+        let status: Int32 =
+            switch parameters.format {
+            case .jpeg: avatars_vips_jpeg(image.pointer, quality, &buffer, &length)
+            case .png: avatars_vips_png(image.pointer, &buffer, &length)
+            case .webp: avatars_vips_webp(image.pointer, quality, &buffer, &length)
+            case .avif, .heif:
+                avatars_vips_avif(image.pointer, quality, Int32(parameters.avifEffort), &buffer, &length)
+            case .gif: avatars_vips_gif(image.pointer, &buffer, &length)
+            }
+        guard status == 0, let buffer else {
+            throw RenderFailure(step: "save \(parameters.format.rawValue)", message: Vips.lastError())
+        }
+        defer { g_free(buffer) }
+        let bytes = Array(UnsafeRawBufferPointer(start: buffer, count: length))
+        return parameters.format == .webp ? WebPChunks.strippingMetadata(bytes) : bytes
+    }
+}

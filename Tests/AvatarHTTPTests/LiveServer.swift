@@ -1,0 +1,130 @@
+import AvatarApp
+import AvatarAuth
+import AvatarCore
+import AvatarTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+
+/// A node on the embedded default in a fresh data directory, served on an ephemeral
+/// loopback port for the length of one test.
+struct LiveServer {
+    let dataDirectory: String
+    let environment: [String: String]
+
+    init(_ overrides: [String: String] = [:]) throws {
+        dataDirectory = try temporaryDirectory("avatars-http")
+        environment = [
+            "AVATARS_HTTP_PORT": "0",
+            "AVATARS_STORAGE_PATH": dataDirectory + "/originals",
+            "AVATARS_METADATA_PATH": dataDirectory + "/metadata",
+            "AVATARS_AUTH_JWT_SECRET": "http-test-secret-of-at-least-32-bytes",
+            "AVATARS_IMAGES_MAX_UPLOAD_BYTES": String(512 * 1024),
+        ].merging(overrides) { $1 }
+    }
+
+    var originalsDirectory: String { dataDirectory + "/originals" }
+
+    /// Every original file on disk, as `<fan-out>/<hash>/<version>`.
+    var originalFiles: [String] {
+        (FileManager.default.enumerator(atPath: originalsDirectory)?.allObjects as? [String] ?? [])
+            .filter { $0.split(separator: "/").count == 3 }.sorted()
+    }
+
+    func run<T: Sendable>(_ body: @Sendable (any TestClientProtocol, UploadTokens) async throws -> T) async throws -> T {
+        let config = try await AppConfig.load(file: "/nonexistent/avatars.json", required: false, environment: environment)
+        var logger = Logger(label: "avatars-test")
+        logger.logLevel = .warning
+        let app = try await AvatarApplication(config: config, logger: logger)
+        do {
+            let tokens = app.tokens
+            let result = try await app.application.test(.live) { client in try await body(client, tokens) }
+            try await app.close()
+            return result
+        } catch {
+            try? await app.close()
+            throw error
+        }
+    }
+}
+
+enum TestHashes {
+    static let md5 = AvatarHash("0123456789abcdef0123456789abcdef")!
+    static let sha1 = AvatarHash("0123456789abcdef0123456789abcdef01234567")!
+    static let sha256 = AvatarHash(String(repeating: "ab", count: 32))!
+    static let other = AvatarHash("ffffffffffffffffffffffffffffffff")!
+}
+
+extension TestClientProtocol {
+    func upload(
+        _ bytes: [UInt8], to hash: AvatarHash, tokens: UploadTokens, query: String = ""
+    ) async throws -> TestResponse {
+        let token = try await tokens.token(for: hash, ttl: 60)
+        return try await executeRequest(
+            uri: "/\(hash.value)\(query)", method: .put, headers: [.authorization: "Bearer \(token)"],
+            body: ByteBuffer(bytes: bytes))
+    }
+
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await executeRequest(uri: uri, method: .get, headers: headers, body: nil)
+    }
+}
+
+extension TestResponse {
+    var bytes: [UInt8] { Array(body.readableBytesView) }
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]) ?? [:]
+    }
+
+    /// Every header but the ones that legitimately differ between two responses.
+    var comparableHeaders: [String: String] {
+        var result: [String: String] = [:]
+        for field in headers where field.name != .date { result[field.name.canonicalName] = field.value }
+        return result
+    }
+}
+
+/// Bytes written straight to a socket, for requests a well-behaved client cannot make
+/// (a `Content-Length` far beyond what is sent, a chunked body with no length).
+enum RawHTTP {
+    /// Sends `head` then `body`, returns what the server answered within `timeout` seconds.
+    static func exchange(port: Int, head: String, body: [UInt8], timeout: Int = 5) throws -> String {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EIO) }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var limit = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        let payload = Array(head.utf8) + body
+        _ = payload.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received += chunk[0..<count]
+            if let text = String(bytes: received, encoding: .utf8), let headEnd = text.range(of: "\r\n\r\n"),
+                let lengthLine = text[..<headEnd.lowerBound].split(separator: "\r\n")
+                    .first(where: { $0.lowercased().hasPrefix("content-length:") }),
+                let length = Int(lengthLine.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)),
+                text.utf8.distance(from: headEnd.upperBound.samePosition(in: text.utf8)!, to: text.utf8.endIndex) >= length
+            {
+                break
+            }
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+}
