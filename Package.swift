@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries and the C shim over libvips' variadic API.
@@ -36,7 +37,11 @@ let package = Package(
                        providers: [.apt(["libvips-dev"])]),
         .target(name: "CVips", dependencies: ["CVipsSystem"], path: "Sources/CVips"),
         .target(name: "CVipsProbe", dependencies: ["CVipsSystem"], path: "Sources/CVipsProbe"),
-        .target(name: "AvatarTestSupport", dependencies: ["CVipsProbe"], swiftSettings: swiftSettings),
+        .target(
+            name: "AvatarTestSupport",
+            dependencies: ["CVipsProbe", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
                        providers: [.apt(["liblmdb-dev"])]),
 
@@ -49,6 +54,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: swiftSettings),
+        .target(
+            name: "RenderCache",
+            dependencies: [
+                "AvatarCore", "LMDB",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "RenderPipeline",
             dependencies: ["CVips", "AvatarCore"],
@@ -76,7 +91,8 @@ let package = Package(
         .target(
             name: "AvatarService",
             dependencies: [
-                "AvatarCore", "RenderPipeline", "OriginalStorage", "AvatarMetadata",
+                "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -97,8 +113,8 @@ let package = Package(
         .target(
             name: "AvatarApp",
             dependencies: [
-                "AvatarCore", "RenderPipeline", "OriginalStorage", "AvatarMetadata", "AvatarAuth", "AvatarService",
-                "AvatarHTTP",
+                "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata", "AvatarAuth",
+                "AvatarService", "AvatarHTTP",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -122,6 +138,16 @@ let package = Package(
         .testTarget(name: "AvatarCoreTests", dependencies: ["AvatarCore"], swiftSettings: testSettings),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: testSettings),
         .testTarget(
+            name: "RenderCacheTests",
+            dependencies: [
+                "RenderCache", "AvatarTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
             name: "RenderPipelineTests", dependencies: ["RenderPipeline", "AvatarCore", "AvatarTestSupport"],
             swiftSettings: testSettings
         ),
@@ -144,7 +170,8 @@ let package = Package(
         .testTarget(
             name: "AvatarServiceTests",
             dependencies: [
-                "AvatarService", "AvatarCore", "RenderPipeline", "OriginalStorage", "AvatarMetadata", "AvatarTestSupport",
+                "AvatarService", "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata",
+                "AvatarTestSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -156,6 +183,7 @@ let package = Package(
                 "AvatarHTTP", "AvatarApp", "AvatarCore", "AvatarAuth", "RenderPipeline", "AvatarTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: testSettings

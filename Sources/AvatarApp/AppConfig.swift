@@ -2,6 +2,7 @@ import AvatarHTTP
 import Configuration
 import Foundation
 import SystemPackage
+import RenderCache
 import RenderPipeline
 
 /// Every setting of a node, read once at start-up and validated as a whole.
@@ -14,6 +15,7 @@ public struct AppConfig: Sendable {
     public var metadataPath: String
     public var jwtSecret: String?
     public var jwtSecretFile: String?
+    public var cache: RenderCacheSettings
     public var pipeline: PipelineSettings
     public var http: HTTPSettings
     public var logLevel: String
@@ -33,6 +35,9 @@ public struct AppConfig: Sendable {
         storagePath = try values.string("storage.path", default: "data/originals")
         metadataBackend = try values.choice("metadata.backend", default: "embedded", from: ["embedded"])
         metadataPath = try values.string("metadata.path", default: "data/metadata")
+        cache = RenderCacheSettings(
+            path: try values.string("cache.path", default: "data/cache"),
+            maxBytes: try values.int("cache.maxBytes", default: 1 << 30, in: (1 << 20)...(1 << 42)))
         jwtSecret = try values.optionalString("auth.jwtSecret")
         jwtSecretFile = try values.optionalString("auth.jwtSecretFile")
         logLevel = try values.choice(

@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import OriginalStorage
 import Prometheus
+import RenderCache
 import RenderPipeline
 
 /// Wires a node from its configuration: stores, pipeline, tokens, metrics registry and
@@ -19,6 +20,7 @@ public struct AvatarApplication {
     /// What must be closed after the server has drained.
     private struct Resources {
         let pipeline: ImagePipeline
+        let cache: RenderCache
         let index: EmbeddedAvatarIndex
         let storagePool: BlockingWorkPool
     }
@@ -35,13 +37,14 @@ public struct AvatarApplication {
         let storagePool = BlockingWorkPool(threads: 4)
         let originals = try FilesystemOriginalStore(root: config.storagePath, pool: storagePool)
         let index = try EmbeddedAvatarIndex(path: config.metadataPath)
-        resources = Resources(pipeline: pipeline, index: index, storagePool: storagePool)
-
         let registry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: registry)
+        let cache = try RenderCache(settings: config.cache, metricsFactory: metricsFactory, logger: logger)
+        resources = Resources(pipeline: pipeline, cache: cache, index: index, storagePool: storagePool)
+
         let service = AvatarService(
-            originals: originals, index: index, pipeline: pipeline, metrics: ServiceMetrics(factory: metricsFactory),
-            logger: logger)
+            originals: originals, index: index, pipeline: pipeline, cache: cache,
+            metrics: ServiceMetrics(factory: metricsFactory), logger: logger)
         let router = AvatarRouter.build(
             service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory)
         application = Application(
@@ -64,6 +67,7 @@ public struct AvatarApplication {
     /// Closes the stores and thread pools; call once the server has stopped.
     public func close() async throws {
         try await resources.pipeline.shutdown()
+        try await resources.cache.close()
         try await resources.index.shutdown()
         try await resources.storagePool.shutdown()
     }

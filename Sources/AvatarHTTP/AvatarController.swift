@@ -14,6 +14,9 @@ struct AvatarController {
     let tokens: UploadTokens
     let settings: HTTPSettings
 
+    /// `HIT` when the bytes came from this node's render cache, `MISS` when rendered now.
+    static let originCache = HTTPField.Name("X-Origin-Cache")!
+
     func addRoutes(to router: Router<AvatarRequestContext>) {
         for prefix in ["", "/avatar"] {
             let path = RouterPath("\(prefix)/{name}")
@@ -45,8 +48,9 @@ struct AvatarController {
         }
         let rendered = try await service.render(record, parameters: parameters)
         var headers = validators(entityTag: rendered.entityTag, lastModified: rendered.lastModified, cacheControl: cacheControl)
-        headers[.contentType] = rendered.format.contentType
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: rendered.bytes)))
+        headers[.contentType] = rendered.contentType
+        headers[Self.originCache] = rendered.source.rawValue
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: rendered.bytes))
     }
 
     /// What an unknown hash gets. The one place that decides it, so that default images

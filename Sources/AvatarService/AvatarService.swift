@@ -3,25 +3,31 @@ import CoreMetrics
 import AvatarMetadata
 import Foundation
 import Logging
+import NIOCore
 import OriginalStorage
+import RenderCache
 import RenderPipeline
 
-/// The avatar flow behind the HTTP layer: metadata, then original, then one render;
+/// The avatar flow behind the HTTP layer: metadata, then the render cache, and on a miss
+/// the original and one render (shared by concurrent requests) that goes into the cache;
 /// and uploads and deletes that keep originals and records consistent.
 public final class AvatarService: Sendable {
     public let originals: any OriginalStore
     public let index: any AvatarIndex
     public let pipeline: ImagePipeline
+    public let cache: RenderCache
+    private let coalescer = RenderCoalescer()
     private let metrics: ServiceMetrics
     private let logger: Logger
 
     public init(
-        originals: any OriginalStore, index: any AvatarIndex, pipeline: ImagePipeline, metrics: ServiceMetrics,
-        logger: Logger
+        originals: any OriginalStore, index: any AvatarIndex, pipeline: ImagePipeline, cache: RenderCache,
+        metrics: ServiceMetrics, logger: Logger
     ) {
         self.originals = originals
         self.index = index
         self.pipeline = pipeline
+        self.cache = cache
         self.metrics = metrics
         self.logger = logger
     }
@@ -31,28 +37,50 @@ public final class AvatarService: Sendable {
         try await index.record(for: hash)
     }
 
-    /// Renders the avatar `record` describes with `parameters`.
+    /// The avatar `record` describes, rendered with `parameters`: from the render cache,
+    /// else rendered once however many requests ask at the same time.
     /// `.notFound` when its original has gone missing from the store.
     public func render(_ record: AvatarRecord, parameters: RenderParameters) async throws(AvatarError)
         -> RenderedAvatar
     {
-        guard let hash = AvatarHash(record.hash) else { throw .internalFailure(reason: "stored hash is invalid") }
+        let key = RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint)
+        let entityTag = RenderedAvatar.entityTag(record: record, parameters: parameters)
+        func answer(_ render: CachedRender, _ source: RenderedAvatar.Source) -> RenderedAvatar {
+            RenderedAvatar(
+                bytes: render.bytes, contentType: render.contentType, entityTag: entityTag,
+                lastModified: record.updatedAt, source: source)
+        }
+        if let cached = cache.get(key) { return answer(cached, .cache) }
+        do {
+            let rendered = try await coalescer.render(key, recheck: { cache.pending(key) }) {
+                try await self.renderOnce(record, parameters: parameters, key: key)
+            }
+            return answer(rendered, .render)
+        } catch let error as AvatarError {
+            throw error
+        } catch {
+            logger.error("render failed", metadata: ["key": "\(key)", "error": "\(error)"])
+            throw .renderFailed("the avatar could not be rendered")
+        }
+    }
+
+    /// Reads the original, renders it and hands the result to the cache.
+    private func renderOnce(_ record: AvatarRecord, parameters: RenderParameters, key: RenderCacheKey) async throws
+        -> CachedRender
+    {
+        guard let hash = AvatarHash(record.hash) else { throw AvatarError.internalFailure(reason: "stored hash is invalid") }
         metrics.originalReads.increment()
         guard let original = try await originals.get(OriginalKey(hash: hash, version: record.version)) else {
             logger.error(
                 "original missing for a recorded avatar",
                 metadata: ["hash": "\(record.hash)", "version": "\(record.version)"])
-            throw .notFound
+            throw AvatarError.notFound
         }
         metrics.renders.increment()
-        do {
-            let image = try await pipeline.render(original: original, parameters: parameters)
-            return RenderedAvatar(image: image, record: record, parameters: parameters)
-        } catch {
-            logger.error(
-                "render failed", metadata: ["hash": "\(record.hash)", "params": "\(parameters.fingerprint)", "error": "\(error)"])
-            throw .renderFailed("the avatar could not be rendered")
-        }
+        let image = try await pipeline.render(original: original, parameters: parameters)
+        let render = CachedRender(contentType: image.format.contentType, bytes: ByteBuffer(bytes: image.bytes))
+        cache.store(render, for: key)
+        return render
     }
 
     /// Stores a new original for `hash`: checked, written, recorded, and only then the

@@ -72,6 +72,14 @@ public final class LMDBTransaction {
         return stat.ms_entries
     }
 
+    /// Pages the database's tree occupies (branch, leaf and overflow): its live size,
+    /// unlike the data file's high-water mark.
+    public func pages(_ database: LMDBDatabase) throws -> Int {
+        var stat = MDB_stat()
+        try LMDBError.check(mdb_stat(handle, database.dbi, &stat), "mdb_stat")
+        return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
+    }
+
     /// A cursor over the database in key order, valid until the transaction ends.
     public func cursor(_ database: LMDBDatabase) throws -> LMDBCursor {
         try LMDBCursor(transaction: self, database: database)

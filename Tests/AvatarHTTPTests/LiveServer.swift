@@ -15,18 +15,25 @@ struct LiveServer {
     let dataDirectory: String
     let environment: [String: String]
 
-    init(_ overrides: [String: String] = [:]) throws {
-        dataDirectory = try temporaryDirectory("avatars-http")
-        environment = [
+    /// Everything the server logged.
+    let logs = RecordingLogHandler.Records()
+
+    init(_ overrides: [String: String] = [:], dataDirectory: String? = nil) throws {
+        let directory = try dataDirectory ?? temporaryDirectory("avatars-http")
+        self.dataDirectory = directory
+        let defaults: [String: String] = [
             "AVATARS_HTTP_PORT": "0",
-            "AVATARS_STORAGE_PATH": dataDirectory + "/originals",
-            "AVATARS_METADATA_PATH": dataDirectory + "/metadata",
+            "AVATARS_STORAGE_PATH": directory + "/originals",
+            "AVATARS_METADATA_PATH": directory + "/metadata",
+            "AVATARS_CACHE_PATH": directory + "/cache",
             "AVATARS_AUTH_JWT_SECRET": "http-test-secret-of-at-least-32-bytes",
             "AVATARS_IMAGES_MAX_UPLOAD_BYTES": String(512 * 1024),
-        ].merging(overrides) { $1 }
+        ]
+        environment = defaults.merging(overrides) { $1 }
     }
 
     var originalsDirectory: String { dataDirectory + "/originals" }
+    var cacheFile: String { dataDirectory + "/cache/data.mdb" }
 
     /// Every original file on disk, as `<fan-out>/<hash>/<version>`.
     var originalFiles: [String] {
@@ -36,8 +43,9 @@ struct LiveServer {
 
     func run<T: Sendable>(_ body: @Sendable (any TestClientProtocol, UploadTokens) async throws -> T) async throws -> T {
         let config = try await AppConfig.load(file: "/nonexistent/avatars.json", required: false, environment: environment)
-        var logger = Logger(label: "avatars-test")
-        logger.logLevel = .warning
+        let logs = logs
+        var logger = Logger(label: "avatars-test") { _ in RecordingLogHandler(records: logs) }
+        logger.logLevel = .info
         let app = try await AvatarApplication(config: config, logger: logger)
         do {
             let tokens = app.tokens

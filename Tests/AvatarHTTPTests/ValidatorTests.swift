@@ -33,7 +33,9 @@ import Testing
 
             let head = try await client.executeRequest(uri: uri, method: .head, headers: [:], body: nil)
             #expect(head.status == .ok && head.bytes.isEmpty)
-            #expect(head.comparableHeaders == first.comparableHeaders)
+            let hit = try await client.get(uri)
+            #expect(head.comparableHeaders == hit.comparableHeaders)
+            #expect(hit.bytes == first.bytes && hit.headers[.eTag] == etag)
 
             let versioned = try await client.get("/\(TestHashes.md5.value)?s=120&v=\(version)")
             #expect(versioned.headers[.cacheControl] == "public, max-age=31536000, immutable")

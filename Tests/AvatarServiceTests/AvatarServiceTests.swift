@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import OriginalStorage
 import Prometheus
+import RenderCache
 import RenderPipeline
 import Testing
 
@@ -21,10 +22,13 @@ struct ServiceFixture {
         root = try temporaryDirectory()
         originals = try FilesystemOriginalStore(root: root + "/originals", pool: BlockingWorkPool(threads: 2))
         index = try EmbeddedAvatarIndex(path: root + "/metadata")
+        let metrics = PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
         service = AvatarService(
             originals: originals, index: index, pipeline: try ImagePipeline(settings: PipelineSettings()),
-            metrics: ServiceMetrics(factory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())),
-            logger: Logger(label: "test"))
+            cache: try RenderCache(
+                settings: RenderCacheSettings(path: root + "/cache", maxBytes: 16 << 20), metricsFactory: metrics,
+                logger: Logger(label: "test")),
+            metrics: ServiceMetrics(factory: metrics), logger: Logger(label: "test"))
     }
 
     var originalFiles: [String] {

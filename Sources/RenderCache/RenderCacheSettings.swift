@@ -1,0 +1,20 @@
+/// Where the render cache lives and how big it may grow (`cache.*`).
+public struct RenderCacheSettings: Sendable, Equatable {
+    /// The LMDB environment's directory.
+    public var path: String
+    /// Hard cap on the data file: LMDB's map size.
+    public var maxBytes: Int
+    /// Eviction starts when live data passes this share of `maxBytes`: LMDB needs free
+    /// pages even to delete, so waiting for `MDB_MAP_FULL` would be too late.
+    public var evictAbove = 0.85
+    /// ... and removes the oldest entries until live data is under this share.
+    public var evictTo = 0.70
+
+    public init(path: String, maxBytes: Int) {
+        self.path = path
+        self.maxBytes = maxBytes
+    }
+
+    /// A single render larger than this is served but never cached.
+    public var largestEntry: Int { maxBytes / 8 }
+}

@@ -1,0 +1,102 @@
+import AvatarCore
+import AvatarTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+extension TestResponse {
+    var originCache: String? { headers[HTTPField.Name("X-Origin-Cache")!] }
+}
+
+func metricValue(_ name: String, in client: any TestClientProtocol) async throws -> Double? {
+    let text = String(buffer: try await client.get("/metrics").body)
+    return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+}
+
+@Suite struct RenderCacheHTTPTests {
+    @Test func theSecondRequestIsAByteIdenticalHitAndStaysOneAfterARestart() async throws {
+        let server = try LiveServer()
+        let uri = "/\(TestHashes.md5.value).webp?s=96"
+        let first = try await server.run { client, tokens in
+            _ = try await client.upload(try Fixtures.bytes("photo.jpg"), to: TestHashes.md5, tokens: tokens)
+            let first = try await client.get(uri)
+            #expect(first.status == .ok && first.originCache == "MISS")
+            let second = try await client.get(uri)
+            #expect(second.status == .ok && second.originCache == "HIT")
+            #expect(second.bytes == first.bytes && second.headers[.eTag] == first.headers[.eTag])
+            let head = try await client.executeRequest(uri: uri, method: .head, headers: [:], body: nil)
+            #expect(head.originCache == "HIT" && head.headers[.contentLength] == String(first.bytes.count))
+            #expect(try await metricValue("avatars_renders_total", in: client) == 1)
+            #expect(try await metricValue("avatars_cache_hits_total", in: client) == 2)
+            #expect(try await metricValue("avatars_cache_entries", in: client) == 1)
+            #expect(try await metricValue("avatars_cache_bytes", in: client) ?? 0 > 0)
+            return first.bytes
+        }
+        let restarted = try LiveServer(dataDirectory: server.dataDirectory)
+        try await restarted.run { client, _ in
+            let again = try await client.get(uri)
+            #expect(again.status == .ok && again.originCache == "HIT")
+            #expect(again.bytes == first)
+            #expect(try await metricValue("avatars_renders_total", in: client) == 0)
+        }
+    }
+
+    @Test func reuploadAndDeleteMakeOldRendersUnreachable() async throws {
+        let server = try LiveServer()
+        try await server.run { client, tokens in
+            let uri = "/\(TestHashes.sha1.value).png?s=50"
+            _ = try await client.upload(try Fixtures.bytes("photo.jpg"), to: TestHashes.sha1, tokens: tokens)
+            let old = try await client.get(uri)
+            #expect(try await client.get(uri).originCache == "HIT")
+            _ = try await client.upload(try Fixtures.bytes("photo.webp"), to: TestHashes.sha1, tokens: tokens)
+            let new = try await client.get(uri)
+            #expect(new.originCache == "MISS" && new.bytes != old.bytes)
+            let token = try await tokens.token(for: TestHashes.sha1, ttl: 60)
+            _ = try await client.executeRequest(uri: "/\(TestHashes.sha1.value)?token=\(token)", method: .delete, headers: [:], body: nil)
+            #expect(try await client.get(uri).status == .notFound)
+        }
+    }
+
+    @Test func aSmallCacheFilledManyTimesOverKeepsServingAndStaysWithinItsBound() async throws {
+        let maxBytes = 4 << 20
+        let server = try LiveServer(["AVATARS_CACHE_MAX_BYTES": String(maxBytes)])
+        try await server.run { client, tokens in
+            _ = try await client.upload(try Fixtures.bytes("photo.png"), to: TestHashes.md5, tokens: tokens)
+            // Lossless PNG squares of 200 to 459 px: about 20 MiB of distinct renders in all.
+            let sizes = Array(200..<460)
+            var total = 0
+            for size in sizes {
+                let response = try await client.get("/\(TestHashes.md5.value).png?s=\(size)")
+                #expect(response.status == .ok, "s=\(size)")
+                total += response.bytes.count
+            }
+            #expect(total > 4 * maxBytes, "filled \(total) bytes into a \(maxBytes) byte cache")
+            for size in sizes.suffix(5) {
+                #expect(try await client.get("/\(TestHashes.md5.value).png?s=\(size)").originCache == "HIT", "s=\(size)")
+            }
+            for size in sizes.prefix(5) {
+                #expect(try await client.get("/\(TestHashes.md5.value).png?s=\(size)").originCache == "MISS", "s=\(size)")
+            }
+            #expect(try await metricValue("avatars_cache_evictions_total", in: client) ?? 0 > 0)
+            let fileSize = try FileManager.default.attributesOfItem(atPath: server.cacheFile)[.size] as? Int ?? .max
+            print("fill test: \(total) bytes rendered, cache file \(fileSize) bytes, bound \(maxBytes)")
+            #expect(fileSize <= maxBytes)
+        }
+    }
+
+    @Test func aGarbageCacheFileIsLoggedMovedAsideAndTheServerServes() async throws {
+        let server = try LiveServer()
+        try FileManager.default.createDirectory(atPath: server.dataDirectory + "/cache", withIntermediateDirectories: true)
+        try Data(repeating: 0xA5, count: 1 << 20).write(to: URL(fileURLWithPath: server.cacheFile))
+        try await server.run { client, tokens in
+            let upload = try await client.upload(try Fixtures.bytes("photo.jpg"), to: TestHashes.md5, tokens: tokens)
+            #expect(upload.status == .created)
+            let first = try await client.get("/\(TestHashes.md5.value)?s=30")
+            let second = try await client.get("/\(TestHashes.md5.value)?s=30")
+            #expect(first.originCache == "MISS" && second.originCache == "HIT")
+        }
+        #expect(server.logs.all.contains { $0.level == .warning && $0.message.contains("render cache cannot be used") })
+    }
+}

@@ -1,0 +1,144 @@
+import AvatarTestSupport
+import Foundation
+import Logging
+import NIOCore
+import Prometheus
+import RenderCache
+import Testing
+
+@Suite struct RenderCacheTests {
+    let path: String
+    let records = RecordingLogHandler.Records()
+    let registry = PrometheusCollectorRegistry()
+
+    init() throws {
+        path = try temporaryDirectory("render-cache") + "/cache"
+    }
+
+    func open(maxBytes: Int = 8 << 20) throws -> RenderCache {
+        try RenderCache(
+            settings: RenderCacheSettings(path: path, maxBytes: maxBytes),
+            metricsFactory: PrometheusMetricsFactory(registry: registry),
+            logger: Logger(label: "cache-test") { _ in RecordingLogHandler(records: records) })
+    }
+
+    func render(_ seed: Int, bytes count: Int = 1000) -> CachedRender {
+        var generator = SeededGenerator(seed: UInt64(seed))
+        return CachedRender(
+            contentType: "image/png", bytes: ByteBuffer(bytes: (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+    }
+
+    func key(_ index: Int, version: String = "v1") -> RenderCacheKey {
+        RenderCacheKey(hash: "0123456789abcdef0123456789abcdef", version: version, parameters: "p1-s\(index)-png")
+    }
+
+    var metrics: String { registry.emitToString() }
+
+    @Test func storedRendersAreServedBeforeAndAfterTheirCommit() async throws {
+        let cache = try open()
+        #expect(cache.get(key(1)) == nil)
+        cache.store(render(1), for: key(1))
+        #expect(cache.get(key(1)) == render(1))
+        try await cache.flush()
+        #expect(cache.pending(key(1)) == nil)
+        #expect(cache.get(key(1)) == render(1))
+        #expect(cache.get(key(1, version: "v2")) == nil)
+        #expect(try cache.usage().entries == 1)
+        #expect(metrics.contains("avatars_cache_hits_total 2") && metrics.contains("avatars_cache_misses_total 2"))
+        #expect(metrics.contains("avatars_cache_entries 1"))
+        try await cache.close()
+    }
+
+    @Test func rendersSurviveReopening() async throws {
+        do {
+            let cache = try open()
+            for index in 0..<20 { cache.store(render(index), for: key(index)) }
+            try await cache.close()
+        }
+        let reopened = try open()
+        for index in 0..<20 { #expect(reopened.get(key(index)) == render(index)) }
+        reopened.store(render(99), for: key(99))
+        try await reopened.flush()
+        #expect(try reopened.usage().entries == 21)
+        try await reopened.close()
+    }
+
+    @Test func fillingManyTimesOverEvictsTheOldestAndStaysWithinTheBound() async throws {
+        let maxBytes = 4 << 20
+        let cache = try open(maxBytes: maxBytes)
+        let count = 800
+        for index in 0..<count {
+            cache.store(render(index, bytes: 30_000), for: key(index))
+            if index % 10 == 9 { try await cache.flush() }
+        }
+        try await cache.flush()
+        let usage = try cache.usage()
+        #expect(records.all.isEmpty, "\(records.all)")
+        #expect(usage.bytes <= Int(Double(maxBytes) * 0.85))
+        #expect(usage.entries > 10 && usage.entries < count)
+        for index in (count - 10)..<count { #expect(cache.get(key(index)) == render(index, bytes: 30_000)) }
+        for index in 0..<10 { #expect(cache.get(key(index)) == nil) }
+        let fileSize = try FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int ?? .max
+        #expect(fileSize <= maxBytes)
+        #expect(!metrics.contains("avatars_cache_evictions_total 0"))
+        try await cache.close()
+    }
+
+    @Test func oversizedRendersAreNotCached() async throws {
+        let cache = try open(maxBytes: 1 << 20)
+        cache.store(render(1, bytes: (1 << 20) / 8 + 1), for: key(1))
+        cache.store(render(2, bytes: (1 << 20) / 8), for: key(2))
+        try await cache.flush()
+        #expect(cache.get(key(1)) == nil)
+        #expect(cache.get(key(2)) != nil)
+        try await cache.close()
+    }
+
+    @Test func anUnusableCacheIsMovedAsideAndRecreated() async throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try Data(repeating: 0x42, count: 256 * 1024).write(to: URL(fileURLWithPath: path + "/data.mdb"))
+        let cache = try open()
+        cache.store(render(1), for: key(1))
+        try await cache.flush()
+        #expect(cache.get(key(1)) == render(1))
+        #expect(records.all.contains { $0.level == .warning && $0.message.contains("moving it aside") })
+        let parent = (path as NSString).deletingLastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent).contains { $0.hasPrefix("cache.unusable-") })
+        try await cache.close()
+    }
+
+    @Test func aSmallerMaxBytesKeepsWhatFitsAndStartsFreshOtherwise() async throws {
+        do {
+            let cache = try open(maxBytes: 8 << 20)
+            cache.store(render(1), for: key(1))
+            try await cache.close()
+        }
+        do {
+            let smaller = try open(maxBytes: 4 << 20)
+            #expect(smaller.get(key(1)) == render(1), "a data file within the new bound is kept")
+            for index in 2..<40 { smaller.store(render(index, bytes: 80_000), for: key(index)) }
+            try await smaller.close()
+        }
+        let smallest = try open(maxBytes: 1 << 20)
+        #expect(smallest.get(key(1)) == nil, "a data file beyond the new bound is replaced")
+        smallest.store(render(2), for: key(2))
+        try await smallest.flush()
+        #expect(smallest.get(key(2)) != nil)
+        let fileSize = try FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int ?? .max
+        #expect(fileSize <= 1 << 20)
+        try await smallest.close()
+    }
+}
+
+/// A small deterministic generator (SplitMix64) so test payloads are reproducible.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
