@@ -70,8 +70,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "S3",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OriginalStorage",
-            dependencies: ["AvatarCore", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "AvatarCore", "S3",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -114,7 +129,7 @@ let package = Package(
             name: "AvatarApp",
             dependencies: [
                 "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata", "AvatarAuth",
-                "AvatarService", "AvatarHTTP",
+                "AvatarService", "AvatarHTTP", "S3",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -152,7 +167,15 @@ let package = Package(
             swiftSettings: testSettings
         ),
         .testTarget(
-            name: "OriginalStorageTests", dependencies: ["OriginalStorage", "AvatarCore", "AvatarTestSupport"],
+            name: "S3Tests",
+            dependencies: ["S3", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "OriginalStorageTests",
+            dependencies: [
+                "OriginalStorage", "AvatarCore", "AvatarTestSupport", "S3", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(
@@ -180,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "AvatarHTTPTests",
             dependencies: [
-                "AvatarHTTP", "AvatarApp", "AvatarCore", "AvatarAuth", "RenderPipeline", "AvatarTestSupport",
+                "AvatarHTTP", "AvatarApp", "AvatarCore", "AvatarAuth", "RenderPipeline", "AvatarTestSupport", "S3",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -4,6 +4,7 @@ import Foundation
 import SystemPackage
 import RenderCache
 import RenderPipeline
+import S3
 
 /// Every setting of a node, read once at start-up and validated as a whole.
 public struct AppConfig: Sendable {
@@ -11,6 +12,8 @@ public struct AppConfig: Sendable {
     public var port: Int
     public var storageBackend: String
     public var storagePath: String
+    /// Set when `storage.backend` is `s3`.
+    public var s3: S3Settings?
     public var metadataBackend: String
     public var metadataPath: String
     public var jwtSecret: String?
@@ -21,18 +24,23 @@ public struct AppConfig: Sendable {
     public var logLevel: String
 
     /// Where the embedded default keeps a generated token secret: `jwt-secret` beside the
-    /// originals directory (`data/jwt-secret` by default).
-    public var generatedSecretPath: String {
+    /// originals directory (`data/jwt-secret` by default). Nodes sharing a bucket must share
+    /// a configured secret, so with S3 there is none.
+    public var generatedSecretPath: String? {
+        guard storageBackend == "filesystem" else { return nil }
         let parent = (storagePath as NSString).deletingLastPathComponent
         return parent.isEmpty ? "jwt-secret" : "\(parent)/jwt-secret"
     }
 
-    public init(reader: ConfigReader) throws(ConfigFailure) {
+    /// - Parameter environment: where the standard `AWS_*` variables are looked up when the
+    ///   `s3.*` credentials and region are not configured.
+    public init(reader: ConfigReader, environment: [String: String] = [:]) throws(ConfigFailure) {
         let values = ConfigValues(reader: reader)
         host = try values.string("http.host", default: "127.0.0.1")
         port = try values.int("http.port", default: 8080, in: 0...65535)
-        storageBackend = try values.choice("storage.backend", default: "filesystem", from: ["filesystem"])
+        storageBackend = try values.choice("storage.backend", default: "filesystem", from: ["filesystem", "s3"])
         storagePath = try values.string("storage.path", default: "data/originals")
+        s3 = storageBackend == "s3" ? try Self.s3Settings(values, environment: environment) : nil
         metadataBackend = try values.choice("metadata.backend", default: "embedded", from: ["embedded"])
         metadataPath = try values.string("metadata.path", default: "data/metadata")
         cache = RenderCacheSettings(
@@ -69,6 +77,43 @@ public struct AppConfig: Sendable {
         let env = EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: secrets)
             .prefixKeys(with: "avatars")
         let file = try await FileProvider<JSONSnapshot>(filePath: FilePath(path), allowMissing: !required)
-        return try AppConfig(reader: ConfigReader(providers: [env, file]))
+        return try AppConfig(reader: ConfigReader(providers: [env, file]), environment: environment)
+    }
+
+    private static func s3Settings(_ values: ConfigValues, environment: [String: String]) throws(ConfigFailure)
+        -> S3Settings
+    {
+        func setting(_ key: String, orEnvironment name: String) throws(ConfigFailure) -> String? {
+            let configured = try values.optionalString(key)
+            return (configured?.isEmpty == false ? configured : nil) ?? environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        var endpoint: URL?
+        if let text = try values.optionalString("s3.endpoint"), !text.isEmpty {
+            guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil
+            else { throw ConfigFailure(key: "s3.endpoint", reason: "\"\(text)\" is not an http or https URL") }
+            endpoint = url
+        }
+        guard let bucket = try values.optionalString("s3.bucket"), !bucket.isEmpty else {
+            throw ConfigFailure(key: "s3.bucket", reason: "a bucket is required when storage.backend is s3")
+        }
+        guard let accessKeyId = try setting("s3.accessKeyId", orEnvironment: "AWS_ACCESS_KEY_ID"),
+            let secretAccessKey = try setting("s3.secretAccessKey", orEnvironment: "AWS_SECRET_ACCESS_KEY")
+        else {
+            throw ConfigFailure(
+                key: "s3.accessKeyId",
+                reason: "credentials are required (s3.accessKeyId and s3.secretAccessKey, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+        }
+        var settings = S3Settings(
+            endpoint: endpoint, bucket: bucket,
+            credentials: S3Credentials(
+                accessKeyId: accessKeyId, secretAccessKey: secretAccessKey,
+                sessionToken: try setting("s3.sessionToken", orEnvironment: "AWS_SESSION_TOKEN")),
+            pathStyle: try values.bool("s3.pathStyle"))
+        settings.region = try setting("s3.region", orEnvironment: "AWS_REGION") ?? "us-east-1"
+        settings.prefix = try values.string("s3.prefix", default: "")
+        settings.timeout = .seconds(try values.int("s3.timeoutSeconds", default: 10, in: 1...600))
+        settings.maxRetries = try values.int("s3.maxRetries", default: 3, in: 0...20)
+        settings.maxConnections = try values.int("s3.maxConnections", default: 64, in: 1...4096)
+        return settings
     }
 }

@@ -9,6 +9,7 @@ import OriginalStorage
 import Prometheus
 import RenderCache
 import RenderPipeline
+import S3
 
 /// Wires a node from its configuration: stores, pipeline, tokens, metrics registry and
 /// router, into a Hummingbird application.
@@ -23,6 +24,7 @@ public struct AvatarApplication {
         let cache: RenderCache
         let index: EmbeddedAvatarIndex
         let storagePool: BlockingWorkPool
+        let s3: S3Client?
     }
 
     public init(config: AppConfig, logger: Logger) async throws {
@@ -35,18 +37,30 @@ public struct AvatarApplication {
 
         let pipeline = try ImagePipeline(settings: config.pipeline)
         let storagePool = BlockingWorkPool(threads: 4)
-        let originals = try FilesystemOriginalStore(root: config.storagePath, pool: storagePool)
+        let s3 = config.s3.map { S3Client(settings: $0) }
+        let originals: any OriginalStore =
+            if let s3 { S3OriginalStore(client: s3, logger: logger) } else {
+                try FilesystemOriginalStore(root: config.storagePath, pool: storagePool)
+            }
         let index = try EmbeddedAvatarIndex(path: config.metadataPath)
         let registry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: registry)
         let cache = try RenderCache(settings: config.cache, metricsFactory: metricsFactory, logger: logger)
-        resources = Resources(pipeline: pipeline, cache: cache, index: index, storagePool: storagePool)
+        resources = Resources(pipeline: pipeline, cache: cache, index: index, storagePool: storagePool, s3: s3)
 
         let service = AvatarService(
             originals: originals, index: index, pipeline: pipeline, cache: cache,
             metrics: ServiceMetrics(factory: metricsFactory), logger: logger)
         let router = AvatarRouter.build(
             service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory)
+        if s3 != nil {
+            do {
+                try await originals.checkReady()
+            } catch {
+                // Not fatal: the bucket may come back. /readyz fails until it does.
+                logger.error("the original store is not reachable at start-up", metadata: ["error": "\(error)"])
+            }
+        }
         application = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "avatars"),
@@ -70,5 +84,6 @@ public struct AvatarApplication {
         try await resources.cache.close()
         try await resources.index.shutdown()
         try await resources.storagePool.shutdown()
+        try await resources.s3?.shutdown()
     }
 }

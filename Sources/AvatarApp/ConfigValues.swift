@@ -32,6 +32,10 @@ struct ConfigValues {
         return value
     }
 
+    func bool(_ key: String) throws(ConfigFailure) -> Bool? {
+        try read(key, as: "true or false") { try reader.requiredBool(forKey: ConfigKey(key)) }
+    }
+
     func choice(_ key: String, default defaultValue: String, from allowed: [String]) throws(ConfigFailure) -> String {
         let value = try string(key, default: defaultValue)
         guard allowed.contains(value) else {

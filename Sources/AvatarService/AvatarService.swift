@@ -69,8 +69,7 @@ public final class AvatarService: Sendable {
         -> CachedRender
     {
         guard let hash = AvatarHash(record.hash) else { throw AvatarError.internalFailure(reason: "stored hash is invalid") }
-        metrics.originalReads.increment()
-        guard let original = try await originals.get(OriginalKey(hash: hash, version: record.version)) else {
+        guard let original = try await original(OriginalKey(hash: hash, version: record.version)) else {
             logger.error(
                 "original missing for a recorded avatar",
                 metadata: ["hash": "\(record.hash)", "version": "\(record.version)"])
@@ -81,6 +80,24 @@ public final class AvatarService: Sendable {
         let render = CachedRender(contentType: image.format.contentType, bytes: ByteBuffer(bytes: image.bytes))
         cache.store(render, for: key)
         return render
+    }
+
+    /// An original's bytes: from this node's cache when the store is remote, else from the
+    /// store (and then kept in the cache for the next size of the same avatar).
+    private func original(_ key: OriginalKey) async throws(AvatarError) -> [UInt8]? {
+        let cacheKey = RenderCacheKey.original(hash: key.hash.value, version: key.version)
+        if originals.isRemote, let cached = cache.get(cacheKey) { return Array(cached.bytes.readableBytesView) }
+        metrics.originalReads.increment()
+        guard let bytes = try await originals.get(key) else { return nil }
+        keepLocally(bytes, key)
+        return bytes
+    }
+
+    private func keepLocally(_ bytes: [UInt8], _ key: OriginalKey) {
+        guard originals.isRemote else { return }
+        cache.store(
+            CachedRender(contentType: "application/octet-stream", bytes: ByteBuffer(bytes: bytes)),
+            for: .original(hash: key.hash.value, version: key.version))
     }
 
     /// Stores a new original for `hash`: checked, written, recorded, and only then the
@@ -105,6 +122,7 @@ public final class AvatarService: Sendable {
             if current?.version != version { try? await originals.delete(key) }
             throw error
         }
+        keepLocally(bytes, key)
         if let replaced = saved.replaced, replaced.version != version {
             await removeOriginal(OriginalKey(hash: hash, version: replaced.version))
         }

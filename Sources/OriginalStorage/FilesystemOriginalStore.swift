@@ -18,6 +18,8 @@ public struct FilesystemOriginalStore: OriginalStore {
         self.pool = pool
     }
 
+    public var isRemote: Bool { false }
+
     func directory(for hash: AvatarHash) -> String {
         "\(root)/\(hash.value.prefix(2))/\(hash.value)"
     }

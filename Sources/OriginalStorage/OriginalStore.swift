@@ -24,4 +24,6 @@ public protocol OriginalStore: Sendable {
     func delete(_ key: OriginalKey) async throws(AvatarError)
     /// Throws when the store cannot serve requests.
     func checkReady() async throws(AvatarError)
+    /// Whether reads cross the network, so that nodes should keep local copies.
+    var isRemote: Bool { get }
 }

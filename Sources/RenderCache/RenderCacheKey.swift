@@ -1,20 +1,36 @@
-/// Names one render in the cache: the avatar's hash, its original's version and the
-/// render parameters with the pipeline version, so a new upload or a pipeline change can
-/// never be answered with an old render.
+/// Names one entry of a node's cache: a render (the avatar's hash, its original's version
+/// and the render parameters with the pipeline version, so a new upload or a pipeline
+/// change can never be answered with an old render), or a local copy of an original.
 public struct RenderCacheKey: Hashable, Sendable, CustomStringConvertible {
+    enum Kind: String, Sendable {
+        case render = "r"
+        case original = "o"
+    }
+
+    let kind: Kind
     public let hash: String
     public let version: String
     /// `RenderParameters.fingerprint`: size, format, encoder settings, pipeline version.
     public let parameters: String
 
     public init(hash: String, version: String, parameters: String) {
+        self.init(kind: .render, hash: hash, version: version, parameters: parameters)
+    }
+
+    private init(kind: Kind, hash: String, version: String, parameters: String) {
+        self.kind = kind
         self.hash = hash
         self.version = version
         self.parameters = parameters
     }
 
-    /// The LMDB key; the `r/` prefix leaves room for other kinds of entry.
-    var bytes: [UInt8] { Array("r/\(hash)/\(version)/\(parameters)".utf8) }
+    /// The local copy of the original `hash`/`version`, kept when originals live remotely.
+    public static func original(hash: String, version: String) -> RenderCacheKey {
+        RenderCacheKey(kind: .original, hash: hash, version: version, parameters: "")
+    }
 
-    public var description: String { "\(hash)/\(version)/\(parameters)" }
+    /// The LMDB key.
+    var bytes: [UInt8] { Array("\(kind.rawValue)/\(hash)/\(version)/\(parameters)".utf8) }
+
+    public var description: String { "\(kind.rawValue)/\(hash)/\(version)/\(parameters)" }
 }
