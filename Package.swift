@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries and the C shim over libvips' variadic API.
@@ -39,7 +40,10 @@ let package = Package(
         .target(name: "CVipsProbe", dependencies: ["CVipsSystem"], path: "Sources/CVipsProbe"),
         .target(
             name: "AvatarTestSupport",
-            dependencies: ["CVipsProbe", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CVipsProbe", "PostgresMetadata", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
@@ -95,6 +99,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PostgresMetadata",
+            dependencies: [
+                "AvatarCore", "AvatarMetadata",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AvatarAuth",
             dependencies: [
                 "AvatarCore",
@@ -129,7 +143,7 @@ let package = Package(
             name: "AvatarApp",
             dependencies: [
                 "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata", "AvatarAuth",
-                "AvatarService", "AvatarHTTP", "S3",
+                "AvatarService", "AvatarHTTP", "S3", "PostgresMetadata",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -142,7 +156,7 @@ let package = Package(
         .executableTarget(
             name: "avatars",
             dependencies: [
-                "AvatarApp", "AvatarAuth", "AvatarCore",
+                "AvatarApp", "AvatarAuth", "AvatarCore", "PostgresMetadata",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -183,6 +197,16 @@ let package = Package(
             swiftSettings: testSettings
         ),
         .testTarget(
+            name: "PostgresMetadataTests",
+            dependencies: [
+                "PostgresMetadata", "AvatarMetadata", "AvatarCore", "AvatarTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
             name: "AvatarAuthTests",
             dependencies: [
                 "AvatarAuth", "AvatarCore", .product(name: "JWTKit", package: "jwt-kit"),
@@ -204,6 +228,7 @@ let package = Package(
             name: "AvatarHTTPTests",
             dependencies: [
                 "AvatarHTTP", "AvatarApp", "AvatarCore", "AvatarAuth", "RenderPipeline", "AvatarTestSupport", "S3",
+                "PostgresMetadata",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -4,6 +4,7 @@ import Foundation
 import SystemPackage
 import RenderCache
 import RenderPipeline
+import PostgresMetadata
 import S3
 
 /// Every setting of a node, read once at start-up and validated as a whole.
@@ -16,6 +17,10 @@ public struct AppConfig: Sendable {
     public var s3: S3Settings?
     public var metadataBackend: String
     public var metadataPath: String
+    /// Set when `metadata.backend` is `postgres`.
+    public var postgres: PostgresSettings?
+    /// How long a node trusts its cached copy of a record (`metadata.cacheSeconds`).
+    public var metadataCacheSeconds: Int
     public var jwtSecret: String?
     public var jwtSecretFile: String?
     public var cache: RenderCacheSettings
@@ -27,7 +32,7 @@ public struct AppConfig: Sendable {
     /// originals directory (`data/jwt-secret` by default). Nodes sharing a bucket must share
     /// a configured secret, so with S3 there is none.
     public var generatedSecretPath: String? {
-        guard storageBackend == "filesystem" else { return nil }
+        guard storageBackend == "filesystem", metadataBackend == "embedded" else { return nil }
         let parent = (storagePath as NSString).deletingLastPathComponent
         return parent.isEmpty ? "jwt-secret" : "\(parent)/jwt-secret"
     }
@@ -41,8 +46,10 @@ public struct AppConfig: Sendable {
         storageBackend = try values.choice("storage.backend", default: "filesystem", from: ["filesystem", "s3"])
         storagePath = try values.string("storage.path", default: "data/originals")
         s3 = storageBackend == "s3" ? try Self.s3Settings(values, environment: environment) : nil
-        metadataBackend = try values.choice("metadata.backend", default: "embedded", from: ["embedded"])
+        metadataBackend = try values.choice("metadata.backend", default: "embedded", from: ["embedded", "postgres"])
         metadataPath = try values.string("metadata.path", default: "data/metadata")
+        metadataCacheSeconds = try values.int("metadata.cacheSeconds", default: 30, in: 0...86_400)
+        postgres = metadataBackend == "postgres" ? try Self.postgresSettings(values, environment: environment) : nil
         cache = RenderCacheSettings(
             path: try values.string("cache.path", default: "data/cache"),
             maxBytes: try values.int("cache.maxBytes", default: 1 << 30, in: (1 << 20)...(1 << 42)))
@@ -78,6 +85,24 @@ public struct AppConfig: Sendable {
             .prefixKeys(with: "avatars")
         let file = try await FileProvider<JSONSnapshot>(filePath: FilePath(path), allowMissing: !required)
         return try AppConfig(reader: ConfigReader(providers: [env, file]), environment: environment)
+    }
+
+    private static func postgresSettings(_ values: ConfigValues, environment: [String: String]) throws(ConfigFailure)
+        -> PostgresSettings
+    {
+        let configured = try values.optionalString("postgres.url")
+        guard let text = (configured?.isEmpty == false ? configured : nil) ?? environment["DATABASE_URL"] else {
+            throw ConfigFailure(key: "postgres.url", reason: "a URL is required when metadata.backend is postgres (or DATABASE_URL)")
+        }
+        let url: PostgresURL
+        do {
+            url = try PostgresURL(text)
+        } catch {
+            throw ConfigFailure(key: "postgres.url", reason: error.reason)
+        }
+        return PostgresSettings(
+            url: url, maxConnections: try values.int("postgres.maxConnections", default: 16, in: 1...1000),
+            timeout: .seconds(try values.int("postgres.timeoutSeconds", default: 2, in: 1...600)))
     }
 
     private static func s3Settings(_ values: ConfigValues, environment: [String: String]) throws(ConfigFailure)

@@ -6,10 +6,12 @@ import AvatarService
 import Hummingbird
 import Logging
 import OriginalStorage
+import PostgresMetadata
 import Prometheus
 import RenderCache
 import RenderPipeline
 import S3
+import ServiceLifecycle
 
 /// Wires a node from its configuration: stores, pipeline, tokens, metrics registry and
 /// router, into a Hummingbird application.
@@ -22,7 +24,7 @@ public struct AvatarApplication {
     private struct Resources {
         let pipeline: ImagePipeline
         let cache: RenderCache
-        let index: EmbeddedAvatarIndex
+        let index: EmbeddedAvatarIndex?
         let storagePool: BlockingWorkPool
         let s3: S3Client?
     }
@@ -42,11 +44,11 @@ public struct AvatarApplication {
             if let s3 { S3OriginalStore(client: s3, logger: logger) } else {
                 try FilesystemOriginalStore(root: config.storagePath, pool: storagePool)
             }
-        let index = try EmbeddedAvatarIndex(path: config.metadataPath)
+        let (index, embedded, services) = try await Self.metadata(config, logger: logger)
         let registry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: registry)
         let cache = try RenderCache(settings: config.cache, metricsFactory: metricsFactory, logger: logger)
-        resources = Resources(pipeline: pipeline, cache: cache, index: index, storagePool: storagePool, s3: s3)
+        resources = Resources(pipeline: pipeline, cache: cache, index: embedded, storagePool: storagePool, s3: s3)
 
         let service = AvatarService(
             originals: originals, index: index, pipeline: pipeline, cache: cache,
@@ -64,7 +66,26 @@ public struct AvatarApplication {
         application = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "avatars"),
-            logger: logger)
+            services: services, logger: logger)
+    }
+
+    /// The metadata index: the embedded store, or PostgreSQL (migrated first) behind a
+    /// per-node cache that change notifications keep coherent. Also returns the background
+    /// services the index needs running.
+    private static func metadata(_ config: AppConfig, logger: Logger) async throws
+        -> (any AvatarIndex, EmbeddedAvatarIndex?, [any Service])
+    {
+        guard let postgres = config.postgres else {
+            let embedded = try EmbeddedAvatarIndex(path: config.metadataPath)
+            return (embedded, embedded, [])
+        }
+        try await Migrations.apply(url: postgres.url, logger: logger)
+        let shared = PostgresAvatarIndex(
+            url: postgres.url, maxConnections: postgres.maxConnections, timeout: postgres.timeout, logger: logger)
+        let cached = CachedAvatarIndex(shared, lifetime: .seconds(config.metadataCacheSeconds))
+        let listener = AvatarChangeListener(
+            url: postgres.url, logger: logger, changed: { cached.invalidate($0) }, resumed: { cached.invalidateAll() })
+        return (cached, nil, [shared, listener])
     }
 
     /// Serves until SIGTERM or SIGINT, lets in-flight requests finish, then closes the stores.
@@ -82,7 +103,7 @@ public struct AvatarApplication {
     public func close() async throws {
         try await resources.pipeline.shutdown()
         try await resources.cache.close()
-        try await resources.index.shutdown()
+        try await resources.index?.shutdown()
         try await resources.storagePool.shutdown()
         try await resources.s3?.shutdown()
     }

@@ -24,7 +24,13 @@ public struct AvatarRecord: Sendable, Codable, Equatable {
         self.height = height
         self.bytes = bytes
         self.rating = rating
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
+        self.createdAt = Self.milliseconds(createdAt)
+        self.updatedAt = Self.milliseconds(updatedAt)
+    }
+
+    /// Timestamps are kept to whole milliseconds, so that a record equals itself after a
+    /// round trip through any store (JSON in LMDB, microseconds in PostgreSQL).
+    public static func milliseconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 }

@@ -28,6 +28,11 @@ public struct AvatarFacts: Sendable, Equatable {
 public struct SavedRecord: Sendable, Equatable {
     public let record: AvatarRecord
     public let replaced: AvatarRecord?
+
+    public init(record: AvatarRecord, replaced: AvatarRecord?) {
+        self.record = record
+        self.replaced = replaced
+    }
 }
 
 /// Where avatar records live: one record per hash. Failures to reach the store are
@@ -45,10 +50,8 @@ public protocol AvatarIndex: Sendable {
 }
 
 extension AvatarRecord {
-    /// The record `facts` make when they replace `previous` (or create a new one) at `now`,
-    /// kept to whole milliseconds so that what is returned equals what is read back.
+    /// The record `facts` make when they replace `previous` (or create a new one) at `now`.
     public init(_ facts: AvatarFacts, replacing previous: AvatarRecord?, at now: Date) {
-        let now = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         self.init(
             hash: facts.hash, version: facts.version, format: facts.format, width: facts.width,
             height: facts.height, bytes: facts.bytes, rating: facts.rating,

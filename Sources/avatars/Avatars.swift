@@ -4,14 +4,15 @@ import AvatarAuth
 import AvatarCore
 import Foundation
 import Logging
+import PostgresMetadata
 
-/// The `avatars` command: `serve` (the default) and `token`.
+/// The `avatars` command: `serve` (the default), `token` and `migrate`.
 @main
 struct Avatars: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "avatars",
         abstract: "An avatar service and CDN origin.",
-        subcommands: [Serve.self, Token.self],
+        subcommands: [Serve.self, Token.self, Migrate.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -64,5 +65,22 @@ struct Token: AsyncParsableCommand {
         let config = try await options.load()
         let tokens = try await TokenIssuer.make(config: config)
         print(try await tokens.token(for: hash, ttl: TimeInterval(ttl)))
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply PostgreSQL schema migrations (serve applies them too). Safe to run from many nodes at once.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config = try await options.load()
+        guard let postgres = config.postgres else {
+            throw ValidationError("metadata.backend is not postgres: there is nothing to migrate")
+        }
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let applied = try await Migrations.apply(url: postgres.url, logger: Logger(label: "avatars"))
+        print(applied.isEmpty ? "schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
     }
 }

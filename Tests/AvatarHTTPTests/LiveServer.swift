@@ -59,6 +59,11 @@ struct LiveServer {
     }
 }
 
+/// Upload tokens passed into helpers that run inside a live server.
+struct UploadTokensBox: Sendable {
+    let tokens: UploadTokens
+}
+
 enum TestHashes {
     static let md5 = AvatarHash("0123456789abcdef0123456789abcdef")!
     static let sha1 = AvatarHash("0123456789abcdef0123456789abcdef01234567")!

@@ -1,0 +1,78 @@
+import AvatarCore
+import Foundation
+import Synchronization
+
+/// A node's short-lived copy of avatar records in front of a shared index: known and
+/// unknown hashes alike, each for at most `lifetime`. Hits never reach the index.
+/// `invalidate` (driven by change notifications) drops entries at once; the lifetime is
+/// the safety net for notifications that never arrive.
+public final class CachedAvatarIndex: AvatarIndex {
+    private struct Entry {
+        let record: AvatarRecord?
+        let expires: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// Bumped by every invalidation: a read that began before it must not be cached.
+        var generation: UInt64 = 0
+    }
+
+    private let base: any AvatarIndex
+    private let lifetime: Duration
+    private let maxEntries: Int
+    private let state = Mutex(State())
+
+    public init(_ base: any AvatarIndex, lifetime: Duration, maxEntries: Int = 100_000) {
+        self.base = base
+        self.lifetime = lifetime
+        self.maxEntries = maxEntries
+    }
+
+    public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
+        let now = ContinuousClock.now
+        let (cached, generation) = state.withLock { ($0.entries[hash.value], $0.generation) }
+        if let cached, cached.expires > now { return cached.record }
+        let record = try await base.record(for: hash)
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.entries.count >= maxEntries {
+                state.entries = state.entries.filter { $0.value.expires > now }
+                if state.entries.count >= maxEntries { state.entries.removeAll(keepingCapacity: true) }
+            }
+            state.entries[hash.value] = Entry(record: record, expires: now + lifetime)
+        }
+        return record
+    }
+
+    public func save(_ facts: AvatarFacts, at now: Date) async throws(AvatarError) -> SavedRecord {
+        defer { invalidate(facts.hash.value) }
+        return try await base.save(facts, at: now)
+    }
+
+    public func remove(_ hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
+        defer { invalidate(hash.value) }
+        return try await base.remove(hash)
+    }
+
+    public func checkReady() async throws(AvatarError) {
+        try await base.checkReady()
+    }
+
+    /// Forgets what is cached for `hash`, e.g. because another node changed it.
+    public func invalidate(_ hash: String) {
+        let key = hash.lowercased()
+        state.withLock { state in
+            state.entries[key] = nil
+            state.generation &+= 1
+        }
+    }
+
+    /// Forgets everything, e.g. after change notifications may have been missed.
+    public func invalidateAll() {
+        state.withLock { state in
+            state.entries.removeAll()
+            state.generation &+= 1
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Listens for `avatars_changed` on a dedicated connection (`application_name`
+/// `avatars-listener`; the pool has no listen API) and reports each changed hash. When
+/// the connection drops it reconnects with backoff, and once listening again reports
+/// `resumed`, since notifications may have been missed meanwhile.
+public struct AvatarChangeListener: Service {
+    public static let applicationName = "avatars-listener"
+
+    let url: PostgresURL
+    let changed: @Sendable (String) -> Void
+    let resumed: @Sendable () -> Void
+    let logger: Logger
+
+    public init(
+        url: PostgresURL, logger: Logger, changed: @escaping @Sendable (String) -> Void,
+        resumed: @escaping @Sendable () -> Void
+    ) {
+        self.url = url
+        self.changed = changed
+        self.resumed = resumed
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            var backoff = Duration.milliseconds(100)
+            var listenedBefore = false
+            while !Task.isCancelled {
+                do {
+                    let connection = try await PostgresConnection.connect(
+                        configuration: url.connectionConfiguration(applicationName: Self.applicationName), id: 1,
+                        logger: logger)
+                    try await withTaskCancellationHandler {
+                        try await connection.listen(on: PostgresAvatarIndex.channel) { notifications in
+                            if listenedBefore {
+                                logger.notice("listening for avatar changes again")
+                                resumed()
+                            }
+                            listenedBefore = true
+                            backoff = .milliseconds(100)
+                            for try await notification in notifications { changed(notification.payload) }
+                        }
+                    } onCancel: {
+                        Task { try? await connection.close() }
+                    }
+                    try? await connection.close()
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning(
+                        "avatar change listener lost its connection; reconnecting",
+                        metadata: ["error": "\(String(reflecting: error))", "retryIn": "\(backoff)"])
+                }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+}

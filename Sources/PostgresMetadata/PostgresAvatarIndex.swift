@@ -1,0 +1,132 @@
+import AvatarCore
+import AvatarMetadata
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Avatar records in PostgreSQL's `avatars` table, shared by every node. Each upload and
+/// delete sends `NOTIFY avatars_changed, '<hash>'` in its own transaction, so other nodes
+/// can drop their cached copy at once. Every call has a deadline.
+public final class PostgresAvatarIndex: AvatarIndex, Service {
+    /// The channel changes are announced on.
+    public static let channel = "avatars_changed"
+
+    private let client: PostgresClient
+    private let timeout: Duration
+    private let logger: Logger
+
+    public init(url: PostgresURL, maxConnections: Int, timeout: Duration, logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
+            tls: url.clientTLS)
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.connectTimeout = timeout
+        configuration.options.additionalStartupParameters = [("application_name", "avatars")]
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// Runs the connection pool; queries work only while this runs.
+    public func run() async throws {
+        await client.run()
+    }
+
+    public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
+        let logger = logger
+        let client = client
+        return try await call {
+            let rows = try await client.query(
+                """
+                SELECT hash, version, format, width, height, bytes, rating, created_at, updated_at
+                FROM avatars WHERE hash = \(hash.value)
+                """, logger: logger)
+            for try await row in rows { return try Self.record(row) }
+            return nil
+        }
+    }
+
+    public func save(_ facts: AvatarFacts, at now: Date) async throws(AvatarError) -> SavedRecord {
+        let logger = logger
+        let client = client
+        return try await call {
+            try await client.withTransaction(logger: logger) { connection in
+                let hash = facts.hash.value
+                // Serialises uploads of one hash, so each learns exactly which version it replaced.
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(hash)))", logger: logger)
+                var previous: AvatarRecord?
+                for try await row in try await connection.query(
+                    """
+                    SELECT hash, version, format, width, height, bytes, rating, created_at, updated_at
+                    FROM avatars WHERE hash = \(hash)
+                    """, logger: logger)
+                {
+                    previous = try Self.record(row)
+                }
+                let record = AvatarRecord(facts, replacing: previous, at: now)
+                try await connection.query(
+                    """
+                    INSERT INTO avatars (hash, version, format, width, height, bytes, rating, created_at, updated_at)
+                    VALUES (\(hash), \(record.version), \(record.format.rawValue), \(record.width), \(record.height),
+                            \(record.bytes), \(record.rating.rawValue), \(record.createdAt), \(record.updatedAt))
+                    ON CONFLICT (hash) DO UPDATE SET
+                        version = EXCLUDED.version, format = EXCLUDED.format, width = EXCLUDED.width,
+                        height = EXCLUDED.height, bytes = EXCLUDED.bytes, rating = EXCLUDED.rating,
+                        updated_at = EXCLUDED.updated_at
+                    """, logger: logger)
+                try await connection.query("SELECT pg_notify(\(Self.channel), \(hash))", logger: logger)
+                return SavedRecord(record: record, replaced: previous)
+            }
+        }
+    }
+
+    public func remove(_ hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
+        let logger = logger
+        let client = client
+        return try await call {
+            try await client.withTransaction(logger: logger) { connection in
+                var removed: AvatarRecord?
+                for try await row in try await connection.query(
+                    """
+                    DELETE FROM avatars WHERE hash = \(hash.value)
+                    RETURNING hash, version, format, width, height, bytes, rating, created_at, updated_at
+                    """, logger: logger)
+                {
+                    removed = try Self.record(row)
+                }
+                if removed != nil {
+                    try await connection.query("SELECT pg_notify(\(Self.channel), \(hash.value))", logger: logger)
+                }
+                return removed
+            }
+        }
+    }
+
+    public func checkReady() async throws(AvatarError) {
+        let logger = logger
+        let client = client
+        try await call { try await client.query("SELECT 1", logger: logger) }
+    }
+
+    private func call<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws(AvatarError) -> T {
+        do {
+            return try await withDeadline(timeout, operation)
+        } catch let error as AvatarError {
+            throw error
+        } catch {
+            throw .storageUnavailable(reason: "PostgreSQL: \(String(reflecting: error))")
+        }
+    }
+
+    private static func record(_ row: PostgresRow) throws -> AvatarRecord {
+        let (hash, version, format, width, height, bytes, rating, createdAt, updatedAt) = try row.decode(
+            (String, String, String, Int, Int, Int, String, Date, Date).self)
+        guard let hashValue = AvatarHash(hash), let imageFormat = ImageFormat(rawValue: format),
+            let ratingValue = Rating(rawValue: rating)
+        else { throw AvatarError.internalFailure(reason: "malformed avatars row for \(hash)") }
+        return AvatarRecord(
+            hash: hashValue, version: version, format: imageFormat, width: width, height: height, bytes: bytes,
+            rating: ratingValue, createdAt: createdAt, updatedAt: updatedAt)
+    }
+}

@@ -1,0 +1,138 @@
+import AvatarApp
+import AvatarCore
+import AvatarTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Environment for a node on PostgreSQL metadata and the shared S3 bucket.
+func sharedEnvironment(database: String, s3: TestS3, prefix: String, cacheSeconds: Int = 600) -> [String: String] {
+    s3Environment(s3, prefix: prefix).merging([
+        "AVATARS_METADATA_BACKEND": "postgres",
+        "AVATARS_POSTGRES_URL": database,
+        "AVATARS_METADATA_CACHE_SECONDS": String(cacheSeconds),
+    ]) { $1 }
+}
+
+/// Polls `condition` every 20 ms for up to `limit`; returns how long it took to hold.
+func poll(upTo limit: Duration = .seconds(5), _ condition: () async throws -> Bool) async throws -> Duration? {
+    let start = ContinuousClock.now
+    while ContinuousClock.now - start < limit {
+        if try await condition() { return ContinuousClock.now - start }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return nil
+}
+
+extension Duration {
+    var milliseconds: Int { Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000) }
+}
+
+@Suite struct PostgresNodesTests {
+    let s3: TestS3
+    let postgres: TestPostgres
+
+    init() throws {
+        s3 = try TestS3.fromEnvironment()
+        postgres = try TestPostgres.fromEnvironment()
+    }
+
+    /// B answers 404 (and caches that), A uploads, re-uploads and deletes; B follows each
+    /// step through notifications alone (its cache would otherwise hold for 600 s).
+    func followTheOtherNode(
+        _ a: any TestClientProtocol, _ b: any TestClientProtocol, tokens: UploadTokensBox, hash: AvatarHash, label: String
+    ) async throws {
+        let uri = "/\(hash.value)?s=40"
+        #expect(try await b.get(uri).status == .notFound)
+        let first = try await a.upload(try Fixtures.bytes("photo.jpg"), to: hash, tokens: tokens.tokens)
+        let v1 = try #require(first.json["version"] as? String)
+        let seen = try await poll { try await b.get(uri).status == .ok }
+        let second = try await a.upload(try Fixtures.bytes("photo.png"), to: hash, tokens: tokens.tokens)
+        let v2 = try #require(second.json["version"] as? String)
+        #expect(v1 != v2)
+        let replaced = try await poll { try await b.get(uri).headers[.eTag]?.contains(v2) == true }
+        let token = try await tokens.tokens.token(for: hash, ttl: 60)
+        let deleted = try await a.executeRequest(uri: "/\(hash.value)?token=\(token)", method: .delete, headers: [:], body: nil)
+        #expect(deleted.status == .noContent)
+        let gone = try await poll { try await b.get(uri).status == .notFound }
+        print(
+            "two-node latency (\(label)): upload visible \(seen?.milliseconds ?? -1) ms, re-upload \(replaced?.milliseconds ?? -1) ms, "
+                + "delete \(gone?.milliseconds ?? -1) ms")
+        #expect(seen != nil && replaced != nil && gone != nil)
+        #expect((seen ?? .seconds(9)) < .seconds(1) && (replaced ?? .seconds(9)) < .seconds(1) && (gone ?? .seconds(9)) < .seconds(1))
+    }
+
+    @Test func twoNodesAgreeWithinASecondAndAfterTheListenerIsKilled() async throws {
+        let database = try await postgres.freshDatabase()
+        let prefix = TestS3.uniquePrefix("two nodes")
+        let nodeA = try LiveServer(sharedEnvironment(database: database.text, s3: s3, prefix: prefix))
+        let nodeB = try LiveServer(sharedEnvironment(database: database.text, s3: s3, prefix: prefix))
+        try await nodeA.run { a, tokens in
+            try await nodeB.run { b, _ in
+                let box = UploadTokensBox(tokens: tokens)
+                try await followTheOtherNode(a, b, tokens: box, hash: TestHashes.md5, label: "first")
+
+                try await postgres.execute(
+                    """
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE application_name = 'avatars-listener' AND datname = '\(database.url.database!)'
+                    """)
+                // Both nodes listen again (and clear their caches) after their backoff.
+                let back = try await poll(upTo: .seconds(10)) {
+                    nodeA.logs.all.contains { $0.message.contains("listening for avatar changes again") }
+                        && nodeB.logs.all.contains { $0.message.contains("listening for avatar changes again") }
+                }
+                #expect(back != nil)
+                try await followTheOtherNode(a, b, tokens: box, hash: TestHashes.sha1, label: "after the listener was killed")
+            }
+        }
+    }
+
+    @Test func concurrentUploadsOfOneHashFromTwoNodesLeaveOneVersionEverywhere() async throws {
+        let database = try await postgres.freshDatabase()
+        let prefix = TestS3.uniquePrefix("race")
+        let nodeA = try LiveServer(sharedEnvironment(database: database.text, s3: s3, prefix: prefix))
+        let nodeB = try LiveServer(sharedEnvironment(database: database.text, s3: s3, prefix: prefix))
+        let hash = TestHashes.sha256
+        try await nodeA.run { a, tokens in
+            try await nodeB.run { b, _ in
+                let images = ["photo.jpg", "photo.png", "photo.webp", "alpha.png", "cmyk.jpg", "animated.gif"]
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (position, name) in images.enumerated() {
+                        let node = position % 2 == 0 ? a : b
+                        group.addTask {
+                            let response = try await node.upload(try Fixtures.bytes(name), to: hash, tokens: tokens)
+                            #expect([.created, .ok].contains(response.status))
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let settledA = try await poll { try await a.get("/\(hash.value)?s=20").status == .ok }
+                #expect(settledA != nil)
+                let tagA = try await a.get("/\(hash.value)?s=20").headers[.eTag]
+                let agreed = try await poll { try await b.get("/\(hash.value)?s=20").headers[.eTag] == tagA }
+                #expect(agreed != nil)
+                let objects = try await listing(s3, prefix: prefix)
+                #expect(objects.count == 1, "\(objects)")
+                #expect(tagA?.contains(objects.first?.split(separator: "/").last.map(String.init) ?? "-") == true)
+            }
+        }
+    }
+
+    @Test func aMissingJWTSecretStopsStartUpOnPostgres() async throws {
+        let database = try await postgres.freshDatabase()
+        var environment = [
+            "AVATARS_METADATA_BACKEND": "postgres", "AVATARS_POSTGRES_URL": database.text,
+            "AVATARS_STORAGE_PATH": try temporaryDirectory() + "/originals",
+        ]
+        environment["AVATARS_CACHE_PATH"] = try temporaryDirectory() + "/cache"
+        let config = try await AppConfig.load(file: "/nonexistent.json", required: false, environment: environment)
+        #expect(config.generatedSecretPath == nil)
+        await #expect(throws: (any Error).self) {
+            _ = try await AvatarApplication(config: config, logger: .init(label: "no-secret"))
+        }
+    }
+}
+

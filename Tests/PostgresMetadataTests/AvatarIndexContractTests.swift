@@ -1,0 +1,148 @@
+import AvatarCore
+import AvatarMetadata
+import AvatarTestSupport
+import Foundation
+import Logging
+import PostgresMetadata
+import Testing
+
+/// One contract, every backend: what the service relies on from an `AvatarIndex`.
+enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
+    case embedded, postgres
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty index of this kind, run until `body` returns.
+    func withIndex(_ body: (any AvatarIndex) async throws -> Void) async throws {
+        switch self {
+        case .embedded:
+            let index = try EmbeddedAvatarIndex(path: try temporaryDirectory("contract"))
+            try await body(index)
+            try await index.shutdown()
+        case .postgres:
+            let database = try await TestPostgres.fromEnvironment().freshDatabase()
+            let logger = Logger(label: "contract")
+            try await Migrations.apply(url: database.url, logger: logger)
+            let index = PostgresAvatarIndex(url: database.url, maxConnections: 8, timeout: .seconds(5), logger: logger)
+            let running = Task { try await index.run() }
+            defer { running.cancel() }
+            try await body(index)
+        }
+    }
+}
+
+@Suite struct AvatarIndexContractTests {
+    func facts(_ hash: AvatarHash, _ version: String, rating: Rating = .g) -> AvatarFacts {
+        AvatarFacts(hash: hash, version: version, format: .webp, width: 640, height: 480, bytes: 12_345, rating: rating)
+    }
+
+    @Test(arguments: IndexBackend.allCases)
+    func saveReplaceRemove(backend: IndexBackend) async throws {
+        try await backend.withIndex { index in
+            let hash = AvatarHash(String(repeating: "ab", count: 32))!
+            #expect(try await index.record(for: hash) == nil)
+            let created = Date(timeIntervalSince1970: 1_700_000_000.123)
+            let first = try await index.save(facts(hash, "v1"), at: created)
+            #expect(first.replaced == nil)
+            #expect(first.record.createdAt == created && first.record.updatedAt == created)
+            #expect(try await index.record(for: hash) == first.record)
+
+            let later = created.addingTimeInterval(90.5)
+            let second = try await index.save(facts(hash, "v2", rating: .r), at: later)
+            #expect(second.replaced == first.record)
+            #expect(second.record.createdAt == created && second.record.updatedAt == later && second.record.rating == .r)
+            #expect(try await index.record(for: hash) == second.record)
+
+            #expect(try await index.remove(hash) == second.record)
+            #expect(try await index.remove(hash) == nil)
+            #expect(try await index.record(for: hash) == nil)
+            try await index.checkReady()
+        }
+    }
+
+    @Test(arguments: IndexBackend.allCases)
+    func everyHashLengthIsItsOwnRecord(backend: IndexBackend) async throws {
+        try await backend.withIndex { index in
+            let hashes = [32, 40, 64].map { AvatarHash(String(repeating: "c", count: $0))! }
+            for (position, hash) in hashes.enumerated() { _ = try await index.save(facts(hash, "v\(position)"), at: Date()) }
+            for (position, hash) in hashes.enumerated() { #expect(try await index.record(for: hash)?.version == "v\(position)") }
+        }
+    }
+
+    @Test(arguments: IndexBackend.allCases)
+    func concurrentSavesOfOneHashEachLearnWhatTheyReplaced(backend: IndexBackend) async throws {
+        try await backend.withIndex { index in
+            let hash = AvatarHash(String(repeating: "d", count: 40))!
+            let versions = (0..<12).map { "v\($0)" }
+            let results = try await withThrowingTaskGroup(of: SavedRecord.self) { group in
+                for version in versions { group.addTask { try await index.save(self.facts(hash, version), at: Date()) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let final = try #require(try await index.record(for: hash)).version
+            // A chain: one save replaced nothing, and every version but the final one was replaced exactly once.
+            #expect(results.filter { $0.replaced == nil }.count == 1)
+            let replaced = results.compactMap { $0.replaced?.version }
+            #expect(replaced.count == versions.count - 1 && Set(replaced).count == replaced.count)
+            #expect(Set(replaced + [final]) == Set(versions))
+        }
+    }
+}
+
+@Suite struct PostgresOnlyTests {
+    @Test func migrationsAreIdempotentAndSafeToRunTogether() async throws {
+        let database = try await TestPostgres.fromEnvironment().freshDatabase()
+        let logger = Logger(label: "migrations")
+        let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<4 { group.addTask { try await Migrations.apply(url: database.url, logger: logger) } }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(applied == [1])
+        #expect(try await Migrations.apply(url: database.url, logger: logger).isEmpty)
+    }
+
+    @Test func anUnreachableServerIsUnavailableWithinTheDeadline() async throws {
+        let url = try PostgresURL("postgres://nobody:nothing@127.0.0.1:1/none?sslmode=disable")
+        let index = PostgresAvatarIndex(url: url, maxConnections: 2, timeout: .seconds(1), logger: Logger(label: "down"))
+        let running = Task { try await index.run() }
+        defer { running.cancel() }
+        let started = ContinuousClock.now
+        await #expect(throws: AvatarError.self) { try await index.record(for: AvatarHash(String(repeating: "e", count: 32))!) }
+        await #expect(throws: AvatarError.self) { try await index.checkReady() }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}
+
+@Suite struct CachedAvatarIndexTests {
+    let hash = AvatarHash(String(repeating: "f", count: 32))!
+
+    func facts(_ version: String) -> AvatarFacts {
+        AvatarFacts(hash: hash, version: version, format: .png, width: 1, height: 1, bytes: 1, rating: .g)
+    }
+
+    @Test func knownAndUnknownHashesAreServedFromMemoryUntilInvalidated() async throws {
+        let base = try EmbeddedAvatarIndex(path: try temporaryDirectory("cached"))
+        let cached = CachedAvatarIndex(base, lifetime: .seconds(600))
+        #expect(try await cached.record(for: hash) == nil)
+        _ = try await base.save(facts("v1"), at: Date())  // behind the cache's back, as another node would
+        #expect(try await cached.record(for: hash) == nil, "the negative entry holds")
+        cached.invalidate(hash.value.uppercased())
+        #expect(try await cached.record(for: hash)?.version == "v1")
+        _ = try await base.save(facts("v2"), at: Date())
+        #expect(try await cached.record(for: hash)?.version == "v1", "the positive entry holds")
+        cached.invalidateAll()
+        #expect(try await cached.record(for: hash)?.version == "v2")
+        _ = try await cached.save(facts("v3"), at: Date())
+        #expect(try await cached.record(for: hash)?.version == "v3", "own writes are seen at once")
+        try await base.shutdown()
+    }
+
+    @Test func entriesExpire() async throws {
+        let base = try EmbeddedAvatarIndex(path: try temporaryDirectory("cached"))
+        let cached = CachedAvatarIndex(base, lifetime: .milliseconds(200))
+        #expect(try await cached.record(for: hash) == nil)
+        _ = try await base.save(facts("v1"), at: Date())
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await cached.record(for: hash)?.version == "v1")
+        try await base.shutdown()
+    }
+}
