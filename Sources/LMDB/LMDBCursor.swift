@@ -26,14 +26,7 @@ public final class LMDBCursor {
     public func seek(atOrAfter key: some ContiguousBytes) throws -> Entry? {
         try key.withUnsafeBytes { keyBytes in
             var keyVal = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-            var value = MDB_val()
-            let result = mdb_cursor_get(handle, &keyVal, &value, MDB_SET_RANGE)
-            if result == MDB_NOTFOUND { return nil }
-            try LMDBError.check(result, "mdb_cursor_get")
-            return (
-                UnsafeRawBufferPointer(start: keyVal.mv_data, count: keyVal.mv_size),
-                UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
-            )
+            return try get(&keyVal, MDB_SET_RANGE)
         }
     }
 
@@ -44,6 +37,10 @@ public final class LMDBCursor {
 
     private func move(_ op: MDB_cursor_op) throws -> Entry? {
         var key = MDB_val()
+        return try get(&key, op)
+    }
+
+    private func get(_ key: inout MDB_val, _ op: MDB_cursor_op) throws -> Entry? {
         var value = MDB_val()
         let result = mdb_cursor_get(handle, &key, &value, op)
         if result == MDB_NOTFOUND { return nil }

@@ -49,4 +49,34 @@ import Testing
         }
         await #expect(throws: (any Error).self) { try await load([:], json: "{not json") }
     }
+
+    @Test func postgresFallsBackToDatabaseURLAndS3ToTheAWSVariables() async throws {
+        let config = try await load([
+            "AVATARS_METADATA_BACKEND": "postgres", "DATABASE_URL": "postgres://u:p@db:6543/avatars?sslmode=require",
+            "AVATARS_STORAGE_BACKEND": "s3", "AVATARS_S3_BUCKET": "b", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
+            "AWS_SESSION_TOKEN": "ST", "AWS_REGION": "eu-west-3",
+        ])
+        #expect(config.postgres?.url.host == "db" && config.postgres?.url.port == 6543)
+        #expect(config.postgres?.maxConnections == 16 && config.postgres?.timeout == .seconds(2))
+        #expect(config.metadataCacheSeconds == 30)
+        let s3 = try #require(config.s3)
+        #expect(s3.endpoint == nil && s3.pathStyle == false && s3.region == "eu-west-3")
+        #expect(s3.credentials.accessKeyId == "AK" && s3.credentials.secretAccessKey == "SK" && s3.credentials.sessionToken == "ST")
+        #expect(s3.timeout == .seconds(10) && s3.maxRetries == 3 && s3.maxConnections == 64)
+        #expect(config.generatedSecretPath == nil)
+    }
+
+    @Test(arguments: [
+        (["AVATARS_METADATA_BACKEND": "postgres"], "postgres.url"),
+        (["AVATARS_METADATA_BACKEND": "postgres", "AVATARS_POSTGRES_URL": "mysql://x@y/z"], "postgres.url"),
+        (["AVATARS_STORAGE_BACKEND": "s3"], "s3.bucket"),
+        (["AVATARS_STORAGE_BACKEND": "s3", "AVATARS_S3_BUCKET": "b"], "s3.accessKeyId"),
+        (["AVATARS_STORAGE_BACKEND": "s3", "AVATARS_S3_BUCKET": "b", "AVATARS_S3_ENDPOINT": "ftp://x"], "s3.endpoint"),
+        (["AVATARS_STORAGE_BACKEND": "s3", "AVATARS_S3_BUCKET": "b", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s",
+          "AVATARS_S3_PATH_STYLE": "maybe"], "s3.pathStyle"),
+    ])
+    func incompleteBackendsStopStartUpNamingTheKey(environment: [String: String], key: String) async throws {
+        let error = await #expect(throws: ConfigFailure.self) { try await load(environment) }
+        #expect(error?.key == key)
+    }
 }
