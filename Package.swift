@@ -69,6 +69,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "DefaultAvatars",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RenderPipeline",
             dependencies: ["CVips", "AvatarCore"],
             swiftSettings: swiftSettings
@@ -120,7 +125,7 @@ let package = Package(
         .target(
             name: "AvatarService",
             dependencies: [
-                "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata",
+                "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata", "DefaultAvatars",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -130,7 +135,7 @@ let package = Package(
         .target(
             name: "AvatarHTTP",
             dependencies: [
-                "AvatarCore", "RenderPipeline", "AvatarService", "AvatarMetadata", "AvatarAuth",
+                "AvatarCore", "RenderPipeline", "AvatarService", "AvatarMetadata", "AvatarAuth", "DefaultAvatars",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -143,7 +148,7 @@ let package = Package(
             name: "AvatarApp",
             dependencies: [
                 "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata", "AvatarAuth",
-                "AvatarService", "AvatarHTTP", "S3", "PostgresMetadata",
+                "AvatarService", "AvatarHTTP", "S3", "PostgresMetadata", "DefaultAvatars",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -166,6 +171,9 @@ let package = Package(
         // Tests. AvatarTestSupport holds the fixtures' location and an image probe.
         .testTarget(name: "AvatarCoreTests", dependencies: ["AvatarCore"], swiftSettings: testSettings),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: testSettings),
+        .testTarget(
+            name: "DefaultAvatarsTests", dependencies: ["DefaultAvatars"], swiftSettings: testSettings
+        ),
         .testTarget(
             name: "RenderCacheTests",
             dependencies: [

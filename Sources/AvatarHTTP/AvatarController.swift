@@ -2,6 +2,7 @@ import AvatarAuth
 import AvatarCore
 import AvatarMetadata
 import AvatarService
+import DefaultAvatars
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -33,8 +34,10 @@ struct AvatarController {
     @Sendable func get(_ request: Request, context: AvatarRequestContext) async throws -> Response {
         let renderRequest = try RenderRequest(
             name: try context.parameters.require("name"), query: request.uri.queryParameters, settings: settings)
-        guard let record = try await service.record(for: renderRequest.hash) else {
-            return try missingAvatar(renderRequest)
+        guard let record = try await service.record(for: renderRequest.hash), !renderRequest.forceDefault,
+            record.rating <= renderRequest.rating
+        else {
+            return try await defaultResponse(renderRequest, headers: request.headers)
         }
         let parameters = service.pipeline.parameters(
             size: renderRequest.size, format: renderRequest.format ?? record.format.defaultOutput)
@@ -48,19 +51,41 @@ struct AvatarController {
         }
         let rendered = try await service.render(record, parameters: parameters)
         var headers = validators(entityTag: rendered.entityTag, lastModified: rendered.lastModified, cacheControl: cacheControl)
+        return imageResponse(rendered, cacheControl: cacheControl)
+    }
+
+    /// What a request gets when there is no avatar to show it (unknown hash, rating above
+    /// the request's, or `f=y`): the one place that decides, from `d` or `images.default`.
+    private func defaultResponse(_ request: RenderRequest, headers: HTTPFields) async throws -> Response {
+        switch request.defaultImage ?? settings.defaultImage {
+        case .notFound:
+            throw AvatarError.notFound
+        case .redirect(let location):
+            return Response(
+                status: .found, headers: [.location: location, .cacheControl: settings.cacheControl.missing])
+        case .generated(let kind):
+            let parameters = service.pipeline.parameters(size: request.size, format: request.format ?? .png)
+            let rendered = try await service.renderDefault(kind, for: request.hash, parameters: parameters)
+            if ConditionalRequest.isNotModified(headers, entityTag: rendered.entityTag, lastModified: nil) {
+                return Response(
+                    status: .notModified,
+                    headers: validators(entityTag: rendered.entityTag, lastModified: nil, cacheControl: settings.cacheControl.missing))
+            }
+            return imageResponse(rendered, cacheControl: settings.cacheControl.missing)
+        }
+    }
+
+    private func imageResponse(_ rendered: RenderedAvatar, cacheControl: String) -> Response {
+        var headers = validators(entityTag: rendered.entityTag, lastModified: rendered.lastModified, cacheControl: cacheControl)
         headers[.contentType] = rendered.contentType
         headers[Self.originCache] = rendered.source.rawValue
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: rendered.bytes))
     }
 
-    /// What an unknown hash gets. The one place that decides it, so that default images
-    /// can take its place.
-    private func missingAvatar(_ request: RenderRequest) throws -> Response {
-        throw AvatarError.notFound
-    }
-
-    private func validators(entityTag: String, lastModified: Date, cacheControl: String) -> HTTPFields {
-        [.eTag: entityTag, .lastModified: HTTPDate.format(lastModified), .cacheControl: cacheControl]
+    private func validators(entityTag: String, lastModified: Date?, cacheControl: String) -> HTTPFields {
+        var fields: HTTPFields = [.eTag: entityTag, .cacheControl: cacheControl]
+        if let lastModified { fields[.lastModified] = HTTPDate.format(lastModified) }
+        return fields
     }
 
     // MARK: Upload and delete

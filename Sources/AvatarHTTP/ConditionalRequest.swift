@@ -4,13 +4,13 @@ import HTTPTypes
 /// Evaluates `If-None-Match` and `If-Modified-Since` (RFC 9110 section 13) for a GET or
 /// HEAD: whether the client's copy is current and a `304` will do.
 enum ConditionalRequest {
-    static func isNotModified(_ headers: HTTPFields, entityTag: String, lastModified: Date) -> Bool {
+    static func isNotModified(_ headers: HTTPFields, entityTag: String, lastModified: Date?) -> Bool {
         if let ifNoneMatch = headers[values: .ifNoneMatch].joined(separator: ",").nilIfEmpty {
             // With If-None-Match present, If-Modified-Since is ignored; matching is weak.
             let tags = ifNoneMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             return tags.contains { $0 == "*" || strippingWeakness($0) == strippingWeakness(entityTag) }
         }
-        if let since = headers[.ifModifiedSince].flatMap(HTTPDate.parse) {
+        if let lastModified, let since = headers[.ifModifiedSince].flatMap(HTTPDate.parse) {
             return lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
         }
         return false

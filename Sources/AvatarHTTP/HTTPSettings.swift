@@ -1,5 +1,9 @@
+import DefaultAvatars
+
 /// Operator settings of the HTTP API (`images.*` sizes and limits, `cacheControl.*`).
 public struct HTTPSettings: Sendable, Equatable {
+    /// What unknown hashes get when the request names no default (`images.default`).
+    public var defaultImage = DefaultImage.generated(.mysteryPerson)
     public var defaultSize = 80
     public var maxSize = 2048
     public var maxUploadBytes = 10 * 1024 * 1024

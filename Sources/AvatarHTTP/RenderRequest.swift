@@ -1,4 +1,5 @@
 import AvatarCore
+import DefaultAvatars
 import Hummingbird
 
 /// A GET or HEAD for an avatar, parsed and validated: the one typed form of every
@@ -11,6 +12,12 @@ public struct RenderRequest: Sendable, Equatable {
     public var size: Int
     /// The `v=` parameter, if any: a version the client expects.
     public var version: String?
+    /// `d` / `default`; `nil` means the server's `images.default`.
+    public var defaultImage: DefaultImage?
+    /// `f` / `forcedefault` = `y` or `yes`: answer with the default even for a known hash.
+    public var forceDefault: Bool
+    /// `r` / `rating`: the highest rating the page accepts.
+    public var rating: Rating
 }
 
 extension RenderRequest {
@@ -22,7 +29,23 @@ extension RenderRequest {
         self.format = format
         self.size = try Self.size(query, settings: settings)
         self.version = query.get("v")
+        self.forceDefault = ["y", "yes"].contains((query.get("f") ?? query.get("forcedefault") ?? "").lowercased())
+        let ratingText = query.get("r") ?? query.get("rating")
+        guard let rating = ratingText.map({ Rating(parameter: $0) }) ?? .g else {
+            throw .invalidParameter(name: "r", reason: "the rating must be one of g, pg, r, x")
+        }
+        self.rating = rating
+        if let value = query.get("d") ?? query.get("default") {
+            do {
+                self.defaultImage = try DefaultImage.parse(value, initials: query.get("initials"), name: query.get("name"))
+            } catch {
+                throw .invalidParameter(name: "d", reason: error.reason)
+            }
+        }
     }
+
+    /// Gravatar's named sizes.
+    static let namedSizes = ["small": 128, "medium": 256, "large": 512, "original": 1024]
 
     /// Splits `<hash>[.ext]`; the extension must name an output format.
     static func parse(name: String) throws(AvatarError) -> (AvatarHash, ImageFormat?) {
@@ -38,6 +61,7 @@ extension RenderRequest {
 
     static func size(_ query: Parameters, settings: HTTPSettings) throws(AvatarError) -> Int {
         guard let text = query.get("s") ?? query.get("size") else { return settings.defaultSize }
+        if let named = namedSizes[text.lowercased()] { return min(named, settings.maxSize) }
         guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
             throw .invalidParameter(name: "s", reason: "the size must be a whole number from 1 to \(settings.maxSize)")
         }

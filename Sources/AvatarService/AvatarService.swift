@@ -1,5 +1,6 @@
 import AvatarCore
 import CoreMetrics
+import DefaultAvatars
 import AvatarMetadata
 import Foundation
 import Logging
@@ -61,6 +62,37 @@ public final class AvatarService: Sendable {
         } catch {
             logger.error("render failed", metadata: ["key": "\(key)", "error": "\(error)"])
             throw .renderFailed("the avatar could not be rendered")
+        }
+    }
+
+    /// A generated default for `hash`, drawn by `DefaultArt` and rendered like an avatar:
+    /// cached, coalesced, and the same bytes on every node.
+    public func renderDefault(_ kind: GeneratedDefault, for hash: AvatarHash, parameters: RenderParameters)
+        async throws(AvatarError) -> RenderedAvatar
+    {
+        var variant = "default-\(kind.keyword)-a\(DefaultArt.version)"
+        if case .initials(let letters) = kind { variant += "-" + OriginalVersion.of(Array(letters.utf8)) }
+        let key = RenderCacheKey(hash: hash.value, version: variant, parameters: parameters.fingerprint)
+        let entityTag = "\"\(variant)-\(hash.value.prefix(16))-\(parameters.fingerprint)\""
+        func answer(_ render: CachedRender, _ source: RenderedAvatar.Source) -> RenderedAvatar {
+            RenderedAvatar(
+                bytes: render.bytes, contentType: render.contentType, entityTag: entityTag, lastModified: nil,
+                source: source)
+        }
+        if let cached = cache.get(key) { return answer(cached, .cache) }
+        do {
+            let rendered = try await coalescer.render(key, recheck: { cache.pending(key) }) {
+                self.metrics.renders.increment()
+                let svg = DefaultArt.svg(kind, hash: hash.value, size: parameters.size)
+                let image = try await self.pipeline.render(original: Array(svg.utf8), parameters: parameters)
+                let render = CachedRender(contentType: image.format.contentType, bytes: ByteBuffer(bytes: image.bytes))
+                self.cache.store(render, for: key)
+                return render
+            }
+            return answer(rendered, .render)
+        } catch {
+            logger.error("default render failed", metadata: ["key": "\(key)", "error": "\(error)"])
+            throw .renderFailed("the default image could not be rendered")
         }
     }
 

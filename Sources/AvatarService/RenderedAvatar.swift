@@ -15,8 +15,8 @@ public struct RenderedAvatar: Sendable {
     public let contentType: String
     /// Strong validator: the original's version, the render parameters and the pipeline version.
     public let entityTag: String
-    /// When the original was uploaded.
-    public let lastModified: Date
+    /// When the original was uploaded; `nil` for generated defaults.
+    public let lastModified: Date?
     public let source: Source
 
     /// The ETag of a render, known before rendering so conditional requests cost nothing.

@@ -6,6 +6,9 @@ int avatars_vips_start(const char *program_name) {
     // Renders are keyed and cached by us; libvips' operation cache only costs memory.
     vips_cache_set_max(0);
     vips_block_untrusted_set(TRUE);
+    // The generated default images are SVG text this program writes itself; user uploads
+    // never reach libvips as SVG (the format allow-list refuses them first).
+    vips_operation_block_set("VipsForeignLoadSvgBuffer", FALSE);
     return 0;
 }
 

@@ -28,6 +28,8 @@ struct LiveServer {
             "AVATARS_CACHE_PATH": directory + "/cache",
             "AVATARS_AUTH_JWT_SECRET": "http-test-secret-of-at-least-32-bytes",
             "AVATARS_IMAGES_MAX_UPLOAD_BYTES": String(512 * 1024),
+            // These tests were written for plain 404s; GravatarTests cover the defaults.
+            "AVATARS_IMAGES_DEFAULT": "404",
         ]
         environment = defaults.merging(overrides) { $1 }
     }
