@@ -38,80 +38,71 @@ public final class AvatarService: Sendable {
         try await index.record(for: hash)
     }
 
-    /// The avatar `record` describes, rendered with `parameters`: from the render cache,
-    /// else rendered once however many requests ask at the same time.
+    /// The avatar `record` describes, rendered with `parameters`.
     /// `.notFound` when its original has gone missing from the store.
     public func render(_ record: AvatarRecord, parameters: RenderParameters) async throws(AvatarError)
         -> RenderedAvatar
     {
-        let key = RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint)
-        let entityTag = RenderedAvatar.entityTag(record: record, parameters: parameters)
-        func answer(_ render: CachedRender, _ source: RenderedAvatar.Source) -> RenderedAvatar {
+        try await cachedRender(
+            RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint),
+            parameters: parameters, entityTag: RenderedAvatar.entityTag(record: record, parameters: parameters),
+            lastModified: record.updatedAt
+        ) {
+            guard let hash = AvatarHash(record.hash) else {
+                throw AvatarError.internalFailure(reason: "stored hash is invalid")
+            }
+            guard let original = try await self.original(OriginalKey(hash: hash, version: record.version)) else {
+                self.logger.error(
+                    "original missing for a recorded avatar",
+                    metadata: ["hash": "\(record.hash)", "version": "\(record.version)"])
+                throw AvatarError.notFound
+            }
+            return original
+        }
+    }
+
+    /// A generated default for `hash`, drawn by `DefaultArt` and rendered like an avatar.
+    public func renderDefault(_ kind: GeneratedDefault, for hash: AvatarHash, parameters: RenderParameters)
+        async throws(AvatarError) -> RenderedAvatar
+    {
+        var variant = "default-\(kind.keyword)-a\(DefaultArt.version)"
+        if case .initials(let letters) = kind { variant += "-" + OriginalVersion.of(Array(letters.utf8)) }
+        return try await cachedRender(
+            RenderCacheKey(hash: hash.value, version: variant, parameters: parameters.fingerprint),
+            parameters: parameters, entityTag: "\"\(variant)-\(hash.value.prefix(16))-\(parameters.fingerprint)\"", lastModified: nil
+        ) {
+            Array(DefaultArt.svg(kind, hash: hash.value, size: parameters.size).utf8)
+        }
+    }
+
+    /// The render under `key`: from the render cache, else made once however many requests
+    /// ask at the same time (`source` gives the input bytes), and handed to the cache.
+    private func cachedRender(
+        _ key: RenderCacheKey, parameters: RenderParameters, entityTag: String, lastModified: Date?,
+        source: @escaping @Sendable () async throws -> [UInt8]
+    ) async throws(AvatarError) -> RenderedAvatar {
+        func answer(_ render: CachedRender, _ origin: RenderedAvatar.Source) -> RenderedAvatar {
             RenderedAvatar(
-                bytes: render.bytes, contentType: render.contentType, entityTag: entityTag,
-                lastModified: record.updatedAt, source: source)
+                bytes: render.bytes, contentType: render.contentType, entityTag: entityTag, lastModified: lastModified,
+                source: origin)
         }
         if let cached = cache.get(key) { return answer(cached, .cache) }
         do {
             let rendered = try await coalescer.render(key, recheck: { cache.pending(key) }) {
-                try await self.renderOnce(record, parameters: parameters, key: key)
+                let input = try await source()
+                self.metrics.renders.increment()
+                let image = try await self.pipeline.render(original: input, parameters: parameters)
+                let render = CachedRender(contentType: image.format.contentType, bytes: ByteBuffer(bytes: image.bytes))
+                self.cache.store(render, for: key)
+                return render
             }
             return answer(rendered, .render)
         } catch let error as AvatarError {
             throw error
         } catch {
             logger.error("render failed", metadata: ["key": "\(key)", "error": "\(error)"])
-            throw .renderFailed("the avatar could not be rendered")
+            throw .renderFailed("the image could not be rendered")
         }
-    }
-
-    /// A generated default for `hash`, drawn by `DefaultArt` and rendered like an avatar:
-    /// cached, coalesced, and the same bytes on every node.
-    public func renderDefault(_ kind: GeneratedDefault, for hash: AvatarHash, parameters: RenderParameters)
-        async throws(AvatarError) -> RenderedAvatar
-    {
-        var variant = "default-\(kind.keyword)-a\(DefaultArt.version)"
-        if case .initials(let letters) = kind { variant += "-" + OriginalVersion.of(Array(letters.utf8)) }
-        let key = RenderCacheKey(hash: hash.value, version: variant, parameters: parameters.fingerprint)
-        let entityTag = "\"\(variant)-\(hash.value.prefix(16))-\(parameters.fingerprint)\""
-        func answer(_ render: CachedRender, _ source: RenderedAvatar.Source) -> RenderedAvatar {
-            RenderedAvatar(
-                bytes: render.bytes, contentType: render.contentType, entityTag: entityTag, lastModified: nil,
-                source: source)
-        }
-        if let cached = cache.get(key) { return answer(cached, .cache) }
-        do {
-            let rendered = try await coalescer.render(key, recheck: { cache.pending(key) }) {
-                self.metrics.renders.increment()
-                let svg = DefaultArt.svg(kind, hash: hash.value, size: parameters.size)
-                let image = try await self.pipeline.render(original: Array(svg.utf8), parameters: parameters)
-                let render = CachedRender(contentType: image.format.contentType, bytes: ByteBuffer(bytes: image.bytes))
-                self.cache.store(render, for: key)
-                return render
-            }
-            return answer(rendered, .render)
-        } catch {
-            logger.error("default render failed", metadata: ["key": "\(key)", "error": "\(error)"])
-            throw .renderFailed("the default image could not be rendered")
-        }
-    }
-
-    /// Reads the original, renders it and hands the result to the cache.
-    private func renderOnce(_ record: AvatarRecord, parameters: RenderParameters, key: RenderCacheKey) async throws
-        -> CachedRender
-    {
-        guard let hash = AvatarHash(record.hash) else { throw AvatarError.internalFailure(reason: "stored hash is invalid") }
-        guard let original = try await original(OriginalKey(hash: hash, version: record.version)) else {
-            logger.error(
-                "original missing for a recorded avatar",
-                metadata: ["hash": "\(record.hash)", "version": "\(record.version)"])
-            throw AvatarError.notFound
-        }
-        metrics.renders.increment()
-        let image = try await pipeline.render(original: original, parameters: parameters)
-        let render = CachedRender(contentType: image.format.contentType, bytes: ByteBuffer(bytes: image.bytes))
-        cache.store(render, for: key)
-        return render
     }
 
     /// An original's bytes: from this node's cache when the store is remote, else from the
