@@ -33,20 +33,27 @@ public struct AvatarChangeListener: Service {
                     let connection = try await PostgresConnection.connect(
                         configuration: url.connectionConfiguration(applicationName: Self.applicationName), id: 1,
                         logger: logger)
-                    try await withTaskCancellationHandler {
-                        try await connection.listen(on: PostgresAvatarIndex.channel) { notifications in
-                            if listenedBefore {
-                                logger.notice("listening for avatar changes again")
-                                resumed()
+                    var failure: (any Error)?
+                    do {
+                        try await withTaskCancellationHandler {
+                            try await connection.listen(on: PostgresAvatarIndex.channel) { notifications in
+                                if listenedBefore {
+                                    logger.notice("listening for avatar changes again")
+                                    resumed()
+                                }
+                                listenedBefore = true
+                                backoff = .milliseconds(100)
+                                for try await notification in notifications { changed(notification.payload) }
                             }
-                            listenedBefore = true
-                            backoff = .milliseconds(100)
-                            for try await notification in notifications { changed(notification.payload) }
+                        } onCancel: {
+                            Task { try? await connection.close() }
                         }
-                    } onCancel: {
-                        Task { try? await connection.close() }
+                    } catch {
+                        failure = error
                     }
+                    // Closed on every path: postgres-nio requires it before a connection goes away.
                     try? await connection.close()
+                    if let failure { throw failure }
                 } catch {
                     if Task.isCancelled { break }
                     logger.warning(
