@@ -92,7 +92,8 @@ struct AvatarController {
 
     @Sendable func upload(_ request: Request, context: AvatarRequestContext) async throws -> Response {
         let hash = try hash(context)
-        var rating = try Self.rating(request.uri.queryParameters.get("r") ?? request.uri.queryParameters.get("rating"))
+        var rating = try RenderRequest.rating(
+            request.uri.queryParameters.get("r") ?? request.uri.queryParameters.get("rating"))
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > settings.maxUploadBytes {
             throw AvatarError.payloadTooLarge(limit: settings.maxUploadBytes)
         }
@@ -103,7 +104,7 @@ struct AvatarController {
             guard let formToken = body.token else { throw AvatarError.unauthorized(reason: "an upload token is required") }
             try await tokens.authorize(formToken, for: hash)
         }
-        if let formRating = body.rating { rating = try Self.rating(formRating) }
+        if let formRating = body.rating { rating = try RenderRequest.rating(formRating) }
 
         let saved = try await service.upload(body.image, for: hash, rating: rating ?? .g)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
@@ -138,13 +139,5 @@ struct AvatarController {
             return ""
         }
         return request.uri.queryParameters.get("token")
-    }
-
-    private static func rating(_ text: String?) throws(AvatarError) -> Rating? {
-        guard let text else { return nil }
-        guard let rating = Rating(parameter: text) else {
-            throw .invalidParameter(name: "r", reason: "the rating must be one of g, pg, r, x")
-        }
-        return rating
     }
 }

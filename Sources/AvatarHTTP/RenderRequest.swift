@@ -30,11 +30,7 @@ extension RenderRequest {
         self.size = try Self.size(query, settings: settings)
         self.version = query.get("v")
         self.forceDefault = ["y", "yes"].contains((query.get("f") ?? query.get("forcedefault") ?? "").lowercased())
-        let ratingText = query.get("r") ?? query.get("rating")
-        guard let rating = ratingText.map({ Rating(parameter: $0) }) ?? .g else {
-            throw .invalidParameter(name: "r", reason: "the rating must be one of g, pg, r, x")
-        }
-        self.rating = rating
+        self.rating = try Self.rating(query.get("r") ?? query.get("rating")) ?? .g
         if let value = query.get("d") ?? query.get("default") {
             do {
                 self.defaultImage = try DefaultImage.parse(value, initials: query.get("initials"), name: query.get("name"))
@@ -42,6 +38,16 @@ extension RenderRequest {
                 throw .invalidParameter(name: "d", reason: error.reason)
             }
         }
+    }
+
+    /// An `r` / `rating` value (on renders and uploads): `nil` when absent, `400` when not
+    /// one of g, pg, r, x.
+    static func rating(_ text: String?) throws(AvatarError) -> Rating? {
+        guard let text else { return nil }
+        guard let rating = Rating(parameter: text) else {
+            throw .invalidParameter(name: "r", reason: "the rating must be one of g, pg, r, x")
+        }
+        return rating
     }
 
     /// Gravatar's named sizes.
