@@ -1,0 +1,97 @@
+/* The miss baseline: libvips called directly on the same work the server does per miss
+ * (read the original's bytes, vips_thumbnail_buffer to an N x N centre crop, sRGB where the
+ * input needs it, flatten for JPEG, save with the server's settings), on THREADS threads.
+ *
+ *   cc -O2 -o direct-libvips bench/direct-libvips.c $(pkg-config --cflags --libs vips) -lpthread
+ *   ./direct-libvips THREADS < jobs      # a job per line: PATH SIZE FORMAT (jpeg|png|webp|avif)
+ *
+ * Prints: renders, seconds, renders/s. */
+#include <vips/vips.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct { char path[4096]; int size; char format[8]; } job;
+
+static job *jobs;
+static int job_count;
+static int next_job;
+static int failures;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int render(const job *j) {
+    gchar *bytes; gsize length;
+    if (!g_file_get_contents(j->path, &bytes, &length, NULL)) return -1;
+    VipsImage *image = NULL, *next = NULL;
+    int result = vips_thumbnail_buffer(bytes, length, &image, j->size, "height", j->size,
+        "size", VIPS_SIZE_BOTH, "crop", VIPS_INTERESTING_CENTRE, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    if (result == 0 && vips_image_get_typeof(image, VIPS_META_ICC_NAME)) {
+        result = vips_icc_transform(image, &next, "srgb", "embedded", TRUE, "intent", VIPS_INTENT_PERCEPTUAL, NULL);
+        g_object_unref(image); image = next;
+    }
+    if (result == 0 && vips_image_get_interpretation(image) != VIPS_INTERPRETATION_sRGB) {
+        result = vips_colourspace(image, &next, VIPS_INTERPRETATION_sRGB, NULL);
+        g_object_unref(image); image = next;
+    }
+    if (result == 0 && strcmp(j->format, "jpeg") == 0 && vips_image_hasalpha(image)) {
+        VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
+        result = vips_flatten(image, &next, "background", white, NULL);
+        vips_area_unref(VIPS_AREA(white));
+        g_object_unref(image); image = next;
+    }
+    void *out = NULL; size_t out_length = 0;
+    if (result == 0) {
+        if (strcmp(j->format, "jpeg") == 0)
+            result = vips_jpegsave_buffer(image, &out, &out_length, "Q", 80, "strip", TRUE, "optimize_coding", TRUE, NULL);
+        else if (strcmp(j->format, "png") == 0)
+            result = vips_pngsave_buffer(image, &out, &out_length, "strip", TRUE, "compression", 6, NULL);
+        else if (strcmp(j->format, "webp") == 0)
+            result = vips_webpsave_buffer(image, &out, &out_length, "Q", 80, "strip", TRUE, NULL);
+        else
+            result = vips_heifsave_buffer(image, &out, &out_length, "Q", 80,
+                "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "effort", 2, "strip", TRUE, NULL);
+    }
+    if (image) g_object_unref(image);
+    g_free(out);
+    g_free(bytes);
+    return result;
+}
+
+static void *worker(void *unused) {
+    (void)unused;
+    for (;;) {
+        pthread_mutex_lock(&lock);
+        int mine = next_job < job_count ? next_job++ : -1;
+        pthread_mutex_unlock(&lock);
+        if (mine < 0) return NULL;
+        if (render(&jobs[mine]) != 0) {
+            pthread_mutex_lock(&lock); failures++; pthread_mutex_unlock(&lock);
+            vips_error_clear();
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) { fprintf(stderr, "usage: %s THREADS < jobs\n", argv[0]); return 2; }
+    if (VIPS_INIT(argv[0])) vips_error_exit(NULL);
+    vips_cache_set_max(0);
+    int threads = atoi(argv[1]);
+    int capacity = 1024;
+    jobs = malloc(sizeof(job) * capacity);
+    job j;
+    while (scanf("%4095s %d %7s", j.path, &j.size, j.format) == 3) {
+        if (job_count == capacity) jobs = realloc(jobs, sizeof(job) * (capacity *= 2));
+        jobs[job_count++] = j;
+    }
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    pthread_t *pool = malloc(sizeof(pthread_t) * threads);
+    for (int i = 0; i < threads; i++) pthread_create(&pool[i], NULL, worker, NULL);
+    for (int i = 0; i < threads; i++) pthread_join(pool[i], NULL);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double seconds = (end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
+    printf("%d %.3f %.2f\n", job_count - failures, seconds, (job_count - failures) / seconds);
+    return failures ? 1 : 0;
+}
