@@ -65,12 +65,13 @@ struct AvatarController {
                 status: .found, headers: [.location: location, .cacheControl: settings.cacheControl.missing])
         case .generated(let kind):
             let parameters = service.pipeline.parameters(size: request.size, format: request.format ?? .png)
-            let rendered = try await service.renderDefault(kind, for: request.hash, parameters: parameters)
-            if ConditionalRequest.isNotModified(headers, entityTag: rendered.entityTag, lastModified: nil) {
+            let entityTag = AvatarService.defaultEntityTag(kind, for: request.hash, parameters: parameters)
+            if ConditionalRequest.isNotModified(headers, entityTag: entityTag, lastModified: nil) {
                 return Response(
                     status: .notModified,
-                    headers: validators(entityTag: rendered.entityTag, lastModified: nil, cacheControl: settings.cacheControl.missing))
+                    headers: validators(entityTag: entityTag, lastModified: nil, cacheControl: settings.cacheControl.missing))
             }
+            let rendered = try await service.renderDefault(kind, for: request.hash, parameters: parameters)
             return imageResponse(rendered, cacheControl: settings.cacheControl.missing)
         }
     }

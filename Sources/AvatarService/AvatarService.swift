@@ -65,14 +65,27 @@ public final class AvatarService: Sendable {
     public func renderDefault(_ kind: GeneratedDefault, for hash: AvatarHash, parameters: RenderParameters)
         async throws(AvatarError) -> RenderedAvatar
     {
-        var variant = "default-\(kind.keyword)-a\(DefaultArt.version)"
-        if case .initials(let letters) = kind { variant += "-" + OriginalVersion.of(Array(letters.utf8)) }
-        return try await cachedRender(
-            RenderCacheKey(hash: hash.value, version: variant, parameters: parameters.fingerprint),
-            parameters: parameters, entityTag: "\"\(variant)-\(hash.value.prefix(16))-\(parameters.fingerprint)\"", lastModified: nil
+        try await cachedRender(
+            RenderCacheKey(hash: hash.value, version: Self.defaultVariant(kind), parameters: parameters.fingerprint),
+            parameters: parameters, entityTag: Self.defaultEntityTag(kind, for: hash, parameters: parameters),
+            lastModified: nil
         ) {
             Array(DefaultArt.svg(kind, hash: hash.value, size: parameters.size).utf8)
         }
+    }
+
+    /// The ETag of a generated default, known before rendering so revalidations cost nothing.
+    public static func defaultEntityTag(_ kind: GeneratedDefault, for hash: AvatarHash, parameters: RenderParameters)
+        -> String
+    {
+        "\"\(defaultVariant(kind))-\(hash.value.prefix(16))-\(parameters.fingerprint)\""
+    }
+
+    /// Names a default's drawing: the kind, the art version and, for initials, the letters.
+    private static func defaultVariant(_ kind: GeneratedDefault) -> String {
+        var variant = "default-\(kind.keyword)-a\(DefaultArt.version)"
+        if case .initials(let letters) = kind { variant += "-" + OriginalVersion.of(Array(letters.utf8)) }
+        return variant
     }
 
     /// The render under `key`: from the render cache, else made once however many requests

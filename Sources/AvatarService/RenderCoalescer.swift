@@ -13,10 +13,9 @@ final class RenderCoalescer: Sendable {
         _ key: RenderCacheKey, recheck: () -> CachedRender?,
         make: @escaping @Sendable () async throws -> CachedRender
     ) async throws -> CachedRender {
-        let task: Task<CachedRender, any Error>
-        let found = inflight.withLock { inflight -> Result<Task<CachedRender, any Error>, Recheck> in
-            if let running = inflight[key] { return .success(running) }
-            if let finished = recheck() { return .failure(Recheck(render: finished)) }
+        let found = inflight.withLock { inflight -> Found in
+            if let running = inflight[key] { return .running(running) }
+            if let finished = recheck() { return .finished(finished) }
             let started = Task {
                 // Runs after `make` has handed its result to the cache, so the render is
                 // always findable: in flight, pending in the cache, or committed.
@@ -24,16 +23,16 @@ final class RenderCoalescer: Sendable {
                 return try await make()
             }
             inflight[key] = started
-            return .success(started)
+            return .running(started)
         }
         switch found {
-        case .success(let running): task = running
-        case .failure(let recheck): return recheck.render
+        case .running(let task): return try await task.value
+        case .finished(let render): return render
         }
-        return try await task.value
     }
 
-    private struct Recheck: Error {
-        let render: CachedRender
+    private enum Found {
+        case running(Task<CachedRender, any Error>)
+        case finished(CachedRender)
     }
 }
