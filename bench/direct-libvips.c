@@ -3,9 +3,10 @@
  * input needs it, flatten for JPEG, save with the server's settings), on THREADS threads.
  *
  *   cc -O2 -o direct-libvips bench/direct-libvips.c $(pkg-config --cflags --libs vips) -lpthread
- *   ./direct-libvips THREADS < jobs      # a job per line: PATH SIZE FORMAT (jpeg|png|webp|avif)
+ *   ./direct-libvips THREADS [each] < jobs   # a job per line: PATH SIZE FORMAT (jpeg|png|webp|avif)
  *
- * Prints: renders, seconds, renders/s. */
+ * Prints: renders, seconds, renders/s; with "each", first one line per job: PATH SIZE FORMAT
+ * and the seconds that render took. */
 #include <vips/vips.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct { char path[4096]; int size; char format[8]; } job;
+typedef struct { char path[4096]; int size; char format[8]; double seconds; } job;
 
 static job *jobs;
 static int job_count;
@@ -59,6 +60,12 @@ static int render(const job *j) {
     return result;
 }
 
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
 static void *worker(void *unused) {
     (void)unused;
     for (;;) {
@@ -66,7 +73,10 @@ static void *worker(void *unused) {
         int mine = next_job < job_count ? next_job++ : -1;
         pthread_mutex_unlock(&lock);
         if (mine < 0) return NULL;
-        if (render(&jobs[mine]) != 0) {
+        double started = now();
+        int result = render(&jobs[mine]);
+        jobs[mine].seconds = now() - started;
+        if (result != 0) {
             pthread_mutex_lock(&lock); failures++; pthread_mutex_unlock(&lock);
             vips_error_clear();
         }
@@ -74,7 +84,7 @@ static void *worker(void *unused) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) { fprintf(stderr, "usage: %s THREADS < jobs\n", argv[0]); return 2; }
+    if (argc < 2 || argc > 3) { fprintf(stderr, "usage: %s THREADS [each] < jobs\n", argv[0]); return 2; }
     if (VIPS_INIT(argv[0])) vips_error_exit(NULL);
     vips_cache_set_max(0);
     int threads = atoi(argv[1]);
@@ -85,13 +95,14 @@ int main(int argc, char **argv) {
         if (job_count == capacity) jobs = realloc(jobs, sizeof(job) * (capacity *= 2));
         jobs[job_count++] = j;
     }
-    struct timespec start, end;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    double start = now();
     pthread_t *pool = malloc(sizeof(pthread_t) * threads);
     for (int i = 0; i < threads; i++) pthread_create(&pool[i], NULL, worker, NULL);
     for (int i = 0; i < threads; i++) pthread_join(pool[i], NULL);
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    double seconds = (end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
+    double seconds = now() - start;
+    if (argc == 3 && strcmp(argv[2], "each") == 0)
+        for (int i = 0; i < job_count; i++)
+            printf("%s %d %s %.6f\n", jobs[i].path, jobs[i].size, jobs[i].format, jobs[i].seconds);
     printf("%d %.3f %.2f\n", job_count - failures, seconds, (job_count - failures) / seconds);
     return failures ? 1 : 0;
 }

@@ -50,7 +50,6 @@ struct AvatarController {
                 headers: validators(entityTag: entityTag, lastModified: record.updatedAt, cacheControl: cacheControl))
         }
         let rendered = try await service.render(record, parameters: parameters)
-        var headers = validators(entityTag: rendered.entityTag, lastModified: rendered.lastModified, cacheControl: cacheControl)
         return imageResponse(rendered, cacheControl: cacheControl)
     }
 

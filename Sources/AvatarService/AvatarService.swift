@@ -38,26 +38,21 @@ public final class AvatarService: Sendable {
         try await index.record(for: hash)
     }
 
-    /// The avatar `record` describes, rendered with `parameters`.
+    /// The avatar `record` describes, rendered with `parameters`: from the original's master
+    /// up to `RenderParameters.masterSize`, else from the original.
     /// `.notFound` when its original has gone missing from the store.
     public func render(_ record: AvatarRecord, parameters: RenderParameters) async throws(AvatarError)
         -> RenderedAvatar
     {
         try await cachedRender(
             RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint),
-            parameters: parameters, entityTag: RenderedAvatar.entityTag(record: record, parameters: parameters),
+            entityTag: RenderedAvatar.entityTag(record: record, parameters: parameters),
             lastModified: record.updatedAt
         ) {
-            guard let hash = AvatarHash(record.hash) else {
-                throw AvatarError.internalFailure(reason: "stored hash is invalid")
+            if parameters.rendersFromMaster {
+                return try await self.pipeline.render(master: try await self.master(of: record), parameters: parameters)
             }
-            guard let original = try await self.original(OriginalKey(hash: hash, version: record.version)) else {
-                self.logger.error(
-                    "original missing for a recorded avatar",
-                    metadata: ["hash": "\(record.hash)", "version": "\(record.version)"])
-                throw AvatarError.notFound
-            }
-            return original
+            return try await self.pipeline.render(original: try await self.original(of: record), parameters: parameters)
         }
     }
 
@@ -67,10 +62,10 @@ public final class AvatarService: Sendable {
     {
         try await cachedRender(
             RenderCacheKey(hash: hash.value, version: Self.defaultVariant(kind), parameters: parameters.fingerprint),
-            parameters: parameters, entityTag: Self.defaultEntityTag(kind, for: hash, parameters: parameters),
-            lastModified: nil
+            entityTag: Self.defaultEntityTag(kind, for: hash, parameters: parameters), lastModified: nil
         ) {
-            Array(DefaultArt.svg(kind, hash: hash.value, size: parameters.size).utf8)
+            let svg = Array(DefaultArt.svg(kind, hash: hash.value, size: parameters.size).utf8)
+            return try await self.pipeline.render(original: svg, parameters: parameters)
         }
     }
 
@@ -88,11 +83,11 @@ public final class AvatarService: Sendable {
         return variant
     }
 
-    /// The render under `key`: from the render cache, else made once however many requests
-    /// ask at the same time (`source` gives the input bytes), and handed to the cache.
+    /// The render under `key`: from the render cache, else made once by `make` however many
+    /// requests ask at the same time, and handed to the cache.
     private func cachedRender(
-        _ key: RenderCacheKey, parameters: RenderParameters, entityTag: String, lastModified: Date?,
-        source: @escaping @Sendable () async throws -> [UInt8]
+        _ key: RenderCacheKey, entityTag: String, lastModified: Date?,
+        make: @escaping @Sendable () async throws -> RenderedImage
     ) async throws(AvatarError) -> RenderedAvatar {
         func answer(_ render: CachedRender, _ origin: RenderedAvatar.Source) -> RenderedAvatar {
             RenderedAvatar(
@@ -102,9 +97,8 @@ public final class AvatarService: Sendable {
         if let cached = cache.get(key) { return answer(cached, .cache) }
         do {
             let rendered = try await coalescer.render(key, recheck: { cache.pending(key) }) {
-                let input = try await source()
+                let image = try await make()
                 self.metrics.renders.increment()
-                let image = try await self.pipeline.render(original: input, parameters: parameters)
                 let render = CachedRender(contentType: image.format.contentType, bytes: ByteBuffer(bytes: image.bytes))
                 self.cache.store(render, for: key)
                 return render
@@ -116,6 +110,40 @@ public final class AvatarService: Sendable {
             logger.error("render failed", metadata: ["key": "\(key)", "error": "\(error)"])
             throw .renderFailed("the image could not be rendered")
         }
+    }
+
+    /// The master of `record`'s original: from this node's cache, else made from the
+    /// original once however many renders need it at the same time.
+    private func master(of record: AvatarRecord) async throws -> MasterImage {
+        let key = RenderCacheKey.master(
+            hash: record.hash, version: record.version, pipeline: RenderParameters.masterFingerprint)
+        if let cached = cache.get(key), let master = MasterImage(serialized: Array(cached.bytes.readableBytesView)) {
+            return master
+        }
+        let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
+            let master = try await self.pipeline.master(of: try await self.original(of: record))
+            self.metrics.masters.increment()
+            let entry = CachedRender(contentType: MasterImage.contentType, bytes: ByteBuffer(bytes: master.serialized))
+            self.cache.store(entry, for: key)
+            return entry
+        }
+        guard let master = MasterImage(serialized: Array(entry.bytes.readableBytesView)) else {
+            throw AvatarError.internalFailure(reason: "a master could not be read back")
+        }
+        return master
+    }
+
+    /// The original `record` points at. `.notFound` when it has gone missing from the store.
+    private func original(of record: AvatarRecord) async throws -> [UInt8] {
+        guard let hash = AvatarHash(record.hash) else {
+            throw AvatarError.internalFailure(reason: "stored hash is invalid")
+        }
+        guard let original = try await original(OriginalKey(hash: hash, version: record.version)) else {
+            logger.error(
+                "original missing for a recorded avatar", metadata: ["hash": "\(record.hash)", "version": "\(record.version)"])
+            throw AvatarError.notFound
+        }
+        return original
     }
 
     /// An original's bytes: from this node's cache when the store is remote, else from the
@@ -159,10 +187,25 @@ public final class AvatarService: Sendable {
             throw error
         }
         keepLocally(bytes, key)
+        await keepMaster(of: bytes, record: saved.record)
         if let replaced = saved.replaced, replaced.version != version {
             await removeOriginal(OriginalKey(hash: hash, version: replaced.version))
         }
         return saved
+    }
+
+    /// Makes the master of a new upload while its bytes are at hand, so the first renders of
+    /// it skip decoding the original. A failure only costs that head start.
+    private func keepMaster(of bytes: [UInt8], record: AvatarRecord) async {
+        do {
+            let master = try await pipeline.master(of: bytes)
+            metrics.masters.increment()
+            cache.store(
+                CachedRender(contentType: MasterImage.contentType, bytes: ByteBuffer(bytes: master.serialized)),
+                for: .master(hash: record.hash, version: record.version, pipeline: RenderParameters.masterFingerprint))
+        } catch {
+            logger.warning("could not make the master of an upload", metadata: ["hash": "\(record.hash)", "error": "\(error)"])
+        }
     }
 
     /// Removes the avatar under `hash`; returns whether there was one.

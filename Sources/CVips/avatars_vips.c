@@ -44,6 +44,35 @@ int avatars_vips_thumbnail(const void *buf, size_t len, int size, VipsImage **ou
         NULL);
 }
 
+int avatars_vips_master(const void *buf, size_t len, int size, VipsImage **out) {
+    return vips_thumbnail_buffer((void *)buf, len, out, size,
+        "height", size,
+        "size", VIPS_SIZE_DOWN,
+        "crop", VIPS_INTERESTING_CENTRE,
+        "fail_on", VIPS_FAIL_ON_TRUNCATED,
+        NULL);
+}
+
+int avatars_vips_thumbnail_image(VipsImage *in, int size, VipsImage **out) {
+    return vips_thumbnail_image(in, out, size,
+        "height", size,
+        "size", VIPS_SIZE_BOTH,
+        "crop", VIPS_INTERESTING_CENTRE,
+        NULL);
+}
+
+int avatars_vips_cast_uchar(VipsImage *in, VipsImage **out) {
+    return vips_cast_uchar(in, out, NULL);
+}
+
+VipsImage *avatars_vips_from_srgb_pixels(const void *pixels, size_t len, int width, int height, int bands) {
+    VipsImage *image = vips_image_new_from_memory_copy(pixels, len, width, height, bands, VIPS_FORMAT_UCHAR);
+    // new_from_memory guesses an interpretation from the band count; these pixels are sRGB.
+    if (image)
+        image->Type = VIPS_INTERPRETATION_sRGB;
+    return image;
+}
+
 int avatars_vips_has_icc(VipsImage *in) {
     return vips_image_get_typeof(in, VIPS_META_ICC_NAME) != 0;
 }

@@ -1,10 +1,12 @@
 /// Names one entry of a node's cache: a render (the avatar's hash, its original's version
 /// and the render parameters with the pipeline version, so a new upload or a pipeline
-/// change can never be answered with an old render), or a local copy of an original.
+/// change can never be answered with an old render), a local copy of an original, or an
+/// original's master.
 public struct RenderCacheKey: Hashable, Sendable, CustomStringConvertible {
     enum Kind: String, Sendable {
         case render = "r"
         case original = "o"
+        case master = "m"
     }
 
     let kind: Kind
@@ -27,6 +29,12 @@ public struct RenderCacheKey: Hashable, Sendable, CustomStringConvertible {
     /// The local copy of the original `hash`/`version`, kept when originals live remotely.
     public static func original(hash: String, version: String) -> RenderCacheKey {
         RenderCacheKey(kind: .original, hash: hash, version: version, parameters: "")
+    }
+
+    /// The master (`MasterImage`) of the original `hash`/`version` made by `pipeline`
+    /// (`RenderParameters.masterFingerprint`).
+    public static func master(hash: String, version: String, pipeline: String) -> RenderCacheKey {
+        RenderCacheKey(kind: .master, hash: hash, version: version, parameters: pipeline)
     }
 
     /// The LMDB key.

@@ -33,12 +33,34 @@ public final class ImagePipeline: Sendable {
     }
 
     /// Renders `original` as an exact square: a pure function of the bytes, the
-    /// parameters and `RenderParameters.pipelineVersion`.
+    /// parameters and `RenderParameters.pipelineVersion`. For sizes the master covers,
+    /// use `render(master:parameters:)` instead, so every node makes the same bytes.
     public func render(original: [UInt8], parameters: RenderParameters) async throws -> RenderedImage {
         try await pool.run {
             let thumbnail = try RenderSteps.thumbnail(original, size: parameters.size)
             let srgb = try RenderSteps.toSRGB(thumbnail)
             let fitted = try RenderSteps.fitAlpha(srgb, to: parameters.format)
+            let bytes = try RenderSteps.encode(fitted, parameters)
+            return RenderedImage(bytes: bytes, format: parameters.format)
+        }
+    }
+
+    /// The master of `original`: the one decode every render up to
+    /// `RenderParameters.masterSize` starts from.
+    public func master(of original: [UInt8]) async throws -> MasterImage {
+        try await pool.run {
+            let shrunk = try RenderSteps.master(original, size: RenderParameters.masterSize)
+            let srgb = try RenderSteps.toSRGB(shrunk)
+            return try RenderSteps.pixels(srgb)
+        }
+    }
+
+    /// Renders an exact square from a master (already upright and sRGB).
+    public func render(master: MasterImage, parameters: RenderParameters) async throws -> RenderedImage {
+        try await pool.run {
+            let loaded = try RenderSteps.load(master)
+            let thumbnail = try RenderSteps.thumbnail(loaded, size: parameters.size)
+            let fitted = try RenderSteps.fitAlpha(thumbnail, to: parameters.format)
             let bytes = try RenderSteps.encode(fitted, parameters)
             return RenderedImage(bytes: bytes, format: parameters.format)
         }

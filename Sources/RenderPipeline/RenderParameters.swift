@@ -4,7 +4,12 @@ import AvatarCore
 /// original's version it identifies a render's bytes exactly (ETag, cache key).
 public struct RenderParameters: Hashable, Sendable {
     /// Bump when a change to the pipeline changes its output for the same input.
-    public static let pipelineVersion = 1
+    public static let pipelineVersion = 2
+    /// Sizes up to this are rendered from the original's `MasterImage`, larger ones from
+    /// the original itself. Part of what a render's bytes depend on, hence fixed here.
+    public static let masterSize = 512
+    /// Names the master a pipeline version makes, for the cache.
+    public static let masterFingerprint = "p\(pipelineVersion)-m\(masterSize)"
 
     /// Width and height of the square, in pixels.
     public var size: Int
@@ -18,6 +23,9 @@ public struct RenderParameters: Hashable, Sendable {
         self.quality = quality
         self.avifEffort = avifEffort
     }
+
+    /// Whether this render is made from the original's master rather than the original.
+    public var rendersFromMaster: Bool { size <= Self.masterSize }
 
     /// A compact, stable text naming these parameters and the pipeline version.
     public var fingerprint: String {

@@ -14,6 +14,50 @@ enum RenderSteps {
         return VipsImageHandle(out)
     }
 
+    /// Scale on load to the master: as `thumbnail`, but to cover `size` without enlarging,
+    /// so a small original's master keeps its own pixels.
+    static func master(_ original: [UInt8], size: Int) throws(RenderFailure) -> VipsImageHandle {
+        var out: UnsafeMutablePointer<VipsImage>?
+        let status = original.withUnsafeBytes { avatars_vips_master($0.baseAddress, $0.count, Int32(size), &out) }
+        guard status == 0, let out else { throw RenderFailure(step: "master", message: Vips.lastError()) }
+        return VipsImageHandle(out)
+    }
+
+    /// Load a master's pixels back into libvips.
+    static func load(_ master: MasterImage) throws(RenderFailure) -> VipsImageHandle {
+        let (width, height, bands) = (master.width, master.height, master.bands)
+        return try master.withPixels { pixels throws(RenderFailure) in
+            guard let image = avatars_vips_from_srgb_pixels(pixels.baseAddress, pixels.count, Int32(width), Int32(height), Int32(bands))
+            else { throw RenderFailure(step: "load master", message: Vips.lastError()) }
+            return VipsImageHandle(image)
+        }
+    }
+
+    /// Crop and scale an image in memory (a master) to an exact square.
+    static func thumbnail(_ image: VipsImageHandle, size: Int) throws(RenderFailure) -> VipsImageHandle {
+        try image.apply("thumbnail") { avatars_vips_thumbnail_image($0, Int32(size), $1) }
+    }
+
+    /// Pixels: the 8-bit sRGB bands of an image as a master. Grey has become sRGB by now
+    /// (`toSRGB`); deeper formats are cast down.
+    static func pixels(_ image: VipsImageHandle) throws(RenderFailure) -> MasterImage {
+        var image = image
+        if vips_image_get_format(image.pointer) != VIPS_FORMAT_UCHAR {
+            image = try image.apply("cast") { avatars_vips_cast_uchar($0, $1) }
+        }
+        guard [3, 4].contains(image.bands) else {
+            throw RenderFailure(step: "master", message: "\(image.bands) bands after sRGB conversion")
+        }
+        var length = 0
+        guard let pixels = vips_image_write_to_memory(image.pointer, &length) else {
+            throw RenderFailure(step: "master", message: Vips.lastError())
+        }
+        defer { g_free(pixels) }
+        return MasterImage(
+            width: image.width, height: image.height, bands: image.bands,
+            pixels: UnsafeRawBufferPointer(start: pixels, count: length))
+    }
+
     /// Colourspace: pixels described by an embedded ICC profile are converted with it;
     /// anything else that is not already 8-bit sRGB (CMYK, grey, 16-bit) is converted
     /// plainly. Images already in sRGB without a profile are left alone, since forcing a

@@ -14,6 +14,7 @@ final class VipsImageHandle {
 
     var width: Int { Int(vips_image_get_width(pointer)) }
     var height: Int { Int(vips_image_get_height(pointer)) }
+    var bands: Int { Int(vips_image_get_bands(pointer)) }
     var hasAlpha: Bool { vips_image_hasalpha(pointer) != 0 }
     var hasICCProfile: Bool { avatars_vips_has_icc(pointer) != 0 }
     var interpretation: VipsInterpretation { vips_image_get_interpretation(pointer) }

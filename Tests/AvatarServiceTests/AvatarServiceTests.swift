@@ -10,25 +10,35 @@ import RenderCache
 import RenderPipeline
 import Testing
 
-/// The service against the real embedded stores, in a fresh directory.
+/// The service against the real embedded stores, in a fresh directory; or, given
+/// `node`, a second node sharing its stores with a cache of its own.
 struct ServiceFixture {
     let root: String
     let originals: FilesystemOriginalStore
     let index: EmbeddedAvatarIndex
     let service: AvatarService
+    let registry = PrometheusCollectorRegistry()
     let hash = AvatarHash("0123456789abcdef0123456789abcdef")!
 
-    init() throws {
+    init(sharingStoresWith node: ServiceFixture? = nil) throws {
         root = try temporaryDirectory()
-        originals = try FilesystemOriginalStore(root: root + "/originals", pool: BlockingWorkPool(threads: 2))
-        index = try EmbeddedAvatarIndex(path: root + "/metadata")
-        let metrics = PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
+        originals = try node?.originals ?? FilesystemOriginalStore(root: root + "/originals", pool: BlockingWorkPool(threads: 2))
+        index = try node?.index ?? EmbeddedAvatarIndex(path: root + "/metadata")
+        let metrics = PrometheusMetricsFactory(registry: registry)
         service = AvatarService(
             originals: originals, index: index, pipeline: try ImagePipeline(settings: PipelineSettings()),
             cache: try RenderCache(
                 settings: RenderCacheSettings(path: root + "/cache", maxBytes: 16 << 20), metricsFactory: metrics,
                 logger: Logger(label: "test")),
             metrics: ServiceMetrics(factory: metrics), logger: Logger(label: "test"))
+    }
+
+    /// The value of a counter the service has counted, 0 before its first increment.
+    func counter(_ name: String) -> Int {
+        var text: [UInt8] = []
+        registry.emit(into: &text)
+        let line = String(decoding: text, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
     }
 
     var originalFiles: [String] {
@@ -85,9 +95,54 @@ struct ServiceFixture {
         let fixture = try ServiceFixture()
         let saved = try await fixture.service.upload(try Fixtures.bytes("photo.jpg"), for: fixture.hash, rating: .g)
         try await fixture.originals.delete(OriginalKey(hash: fixture.hash, version: saved.record.version))
+        // Above the master's size, so the render needs the original itself.
+        let size = RenderParameters.masterSize + 1
         await #expect(throws: AvatarError.notFound) {
             try await fixture.service.render(
-                saved.record, parameters: fixture.service.pipeline.parameters(size: 10, format: .jpeg))
+                saved.record, parameters: fixture.service.pipeline.parameters(size: size, format: .jpeg))
         }
+        let second = try ServiceFixture(sharingStoresWith: fixture)
+        await #expect(throws: AvatarError.notFound) {
+            try await second.service.render(
+                saved.record, parameters: second.service.pipeline.parameters(size: 10, format: .jpeg))
+        }
+    }
+
+    @Test func sizesUpToTheMasterSizeComeFromOneMasterOnEveryNode() async throws {
+        let first = try ServiceFixture()
+        let saved = try await first.service.upload(try Fixtures.bytes("photo.png"), for: first.hash, rating: .g)
+        #expect(first.counter("avatars_masters_total") == 1)
+        let sizes = [16, 80, 200, RenderParameters.masterSize]
+        var firstBytes: [[UInt8]] = []
+        for size in sizes {
+            let rendered = try await first.service.render(
+                saved.record, parameters: first.service.pipeline.parameters(size: size, format: .png))
+            firstBytes.append(Array(rendered.bytes.readableBytesView))
+        }
+        #expect(first.counter("avatars_renders_total") == sizes.count)
+        #expect(first.counter("avatars_original_reads_total") == 0, "the upload's master serves every size")
+        #expect(first.counter("avatars_masters_total") == 1)
+
+        // A node that never saw the upload makes the master from the original once, at the
+        // same time as several sizes ask for it, and renders the same bytes.
+        let second = try ServiceFixture(sharingStoresWith: first)
+        let secondBytes = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+            for (position, size) in sizes.enumerated() {
+                group.addTask {
+                    let rendered = try await second.service.render(
+                        saved.record, parameters: second.service.pipeline.parameters(size: size, format: .png))
+                    return (position, Array(rendered.bytes.readableBytesView))
+                }
+            }
+            return try await group.reduce(into: [[UInt8]](repeating: [], count: sizes.count)) { $0[$1.0] = $1.1 }
+        }
+        #expect(secondBytes == firstBytes)
+        #expect(second.counter("avatars_masters_total") == 1)
+        #expect(second.counter("avatars_original_reads_total") == 1)
+
+        // Larger sizes are rendered from the original.
+        _ = try await first.service.render(
+            saved.record, parameters: first.service.pipeline.parameters(size: RenderParameters.masterSize + 1, format: .png))
+        #expect(first.counter("avatars_original_reads_total") == 1)
     }
 }

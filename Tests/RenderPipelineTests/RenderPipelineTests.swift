@@ -61,11 +61,18 @@ let pipeline = try! ImagePipeline(settings: PipelineSettings())
     }
 }
 
-@Suite struct RenderTests {
-    func render(_ name: String, size: Int, _ format: ImageFormat) async throws -> [UInt8] {
-        try await pipeline.render(original: try Fixtures.bytes(name), parameters: pipeline.parameters(size: size, format: format)).bytes
+/// Renders as the service does: sizes the master covers from the master, larger ones
+/// from the original.
+func render(_ name: String, size: Int, _ format: ImageFormat) async throws -> [UInt8] {
+    let original = try Fixtures.bytes(name)
+    let parameters = pipeline.parameters(size: size, format: format)
+    if parameters.rendersFromMaster {
+        return try await pipeline.render(master: try await pipeline.master(of: original), parameters: parameters).bytes
     }
+    return try await pipeline.render(original: original, parameters: parameters).bytes
+}
 
+@Suite struct RenderTests {
     @Test(arguments: [1, 80, 2048], [ImageFormat.jpeg, .png, .webp, .avif, .gif])
     func exactSquaresInEveryFormat(size: Int, format: ImageFormat) async throws {
         let bytes = try await render("photo.jpg", size: size, format)
@@ -133,6 +140,45 @@ let pipeline = try! ImagePipeline(settings: PipelineSettings())
     @Test func smallOriginalsAreUpscaled() async throws {
         let bytes = try await render("animated.gif", size: 512, .png)
         #expect(ImageProbe(bytes).map { [$0.width, $0.height] } == [512, 512])
+    }
+}
+
+@Suite struct MasterTests {
+    @Test(arguments: [
+        ("photo.jpg", 300, 200, 3), ("orientation-6.jpg", 40, 60, 3), ("alpha.png", 64, 64, 4),
+        ("cmyk.jpg", 48, 48, 3), ("deep-16bit.png", 50, 50, 3), ("animated.gif", 32, 32, 4),
+    ])
+    func smallOriginalsKeepTheirPixelsUprightInSRGB(name: String, width: Int, height: Int, bands: Int) async throws {
+        let master = try await pipeline.master(of: try Fixtures.bytes(name))
+        #expect([master.width, master.height, master.bands] == [width, height, bands])
+    }
+
+    @Test func largeOriginalsShrinkToTheMasterSizeAndRenderLikeTheOriginal() async throws {
+        let large = try await pipeline.render(
+            original: try Fixtures.bytes("photo.jpg"), parameters: pipeline.parameters(size: 2048, format: .png)
+        ).bytes
+        let master = try await pipeline.master(of: large)
+        let side = RenderParameters.masterSize
+        #expect([master.width, master.height, master.bands] == [side, side, 3])
+
+        let parameters = pipeline.parameters(size: 128, format: .png)
+        let fromMaster = try await pipeline.render(master: master, parameters: parameters).bytes
+        let fromOriginal = try await pipeline.render(original: large, parameters: parameters).bytes
+        #expect(ImageProbe(fromMaster).map { [$0.width, $0.height] } == [128, 128])
+        for (x, y) in [(10, 10), (64, 64), (100, 30), (30, 100), (120, 120)] {
+            let a = try #require(ImageProbe.pixel(fromMaster, x: x, y: y))
+            let b = try #require(ImageProbe.pixel(fromOriginal, x: x, y: y))
+            #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 12 }, "(\(x), \(y)): \(a) vs \(b)")
+        }
+    }
+
+    @Test func storedMastersReadBackAndDamagedOnesAreRefused() async throws {
+        let master = try await pipeline.master(of: try Fixtures.bytes("alpha.png"))
+        let read = try #require(MasterImage(serialized: master.serialized))
+        #expect([read.width, read.height, read.bands] == [64, 64, 4])
+        #expect(MasterImage(serialized: Array(master.serialized.dropLast())) == nil)
+        #expect(MasterImage(serialized: [UInt8](repeating: 0, count: 16)) == nil)
+        #expect(MasterImage(serialized: Array("AVM1".utf8)) == nil)
     }
 }
 

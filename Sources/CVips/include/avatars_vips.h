@@ -23,6 +23,19 @@ int avatars_vips_decode_fully(const void *buf, size_t len);
 /// upscaling allowed, first frame only. No export profile is forced.
 int avatars_vips_thumbnail(const void *buf, size_t len, int size, VipsImage **out);
 
+/// The master of an original: shrink-on-load to cover size x size (never enlarged),
+/// centre-cropped to at most size x size, EXIF auto-rotated, first frame only.
+int avatars_vips_master(const void *buf, size_t len, int size, VipsImage **out);
+
+/// Exactly size x size from an image already in memory: centre crop, upscaling allowed.
+int avatars_vips_thumbnail_image(VipsImage *in, int size, VipsImage **out);
+
+/// Casts to 8 bits per band.
+int avatars_vips_cast_uchar(VipsImage *in, VipsImage **out);
+
+/// An image over a copy of 8-bit sRGB pixels (3 bands, or 4 with alpha); NULL on failure.
+VipsImage *avatars_vips_from_srgb_pixels(const void *pixels, size_t len, int width, int height, int bands);
+
 /// Converts pixels carrying an embedded ICC profile to sRGB using that profile.
 int avatars_vips_icc_to_srgb(VipsImage *in, VipsImage **out);
 

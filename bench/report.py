@@ -1,0 +1,151 @@
+"""Turns one benchmark run's raw figures (RUN-DIR) into OUT-DIR/results.json (every figure)
+and OUT-DIR/results.md (the table against the targets), and prints the table.
+    python3 bench/report.py RUN-DIR OUT-DIR RUN-SECONDS"""
+import json
+import platform
+import statistics
+import subprocess
+import sys
+
+run, out, run_seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+
+
+def load(name):
+    with open(f"{run}/{name}") as file:
+        return json.loads(file.read().strip().splitlines()[-1])
+
+
+def direct(name):
+    """The summary line of bench/direct-libvips: renders, seconds, renders/s."""
+    with open(f"{run}/{name}") as file:
+        renders, seconds, rate = file.read().strip().splitlines()[-1].split()
+    return {"renders": int(renders), "seconds": float(seconds), "rendersPerSecond": float(rate)}
+
+
+def command_output(command):
+    try:
+        return subprocess.run(command, shell=True, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+machine = {
+    "cpu": command_output("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip(),
+    "cores": int(command_output("nproc") or 0),
+    "memoryGiB": round(int(command_output("awk '/MemTotal/ {print $2}' /proc/meminfo") or 0) / 1024 / 1024, 1),
+    "os": command_output(". /etc/os-release && echo $PRETTY_NAME"),
+    "kernel": platform.release(),
+    "libvips": command_output("pkg-config --modversion vips"),
+    "nginx": command_output("nginx -v 2>&1 | cut -d/ -f2"),
+    "thumbor": command_output(f"{out}/thumbor/bin/thumbor --version | cut -d' ' -f2"),
+    "wrk": command_output("wrk -v 2>&1 | head -1 | cut -d' ' -f2"),
+}
+
+hit = {"avatars": load("hit-avatars.json"), "nginx": load("hit-nginx.json")}
+hit["requestsRatio"] = round(hit["avatars"]["requestsPerSecond"] / hit["nginx"]["requestsPerSecond"], 3)
+hit["p99Ratio"] = round(hit["avatars"]["p99Ms"] / hit["nginx"]["p99Ms"], 3)
+
+miss = {}
+for connections in ("2", "8"):
+    figures = {
+        "originals": len(open(f"{run}/photos").read().splitlines()),
+        "avatars": load(f"miss{connections}-avatars.json"),
+        "rendersCounted": load(f"miss{connections}-counted.json")["renders"],
+        "direct": direct(f"miss{connections}-direct.txt"),
+        "thumbor": load(f"miss{connections}-thumbor.json"),
+    }
+    figures["sizesPerOriginal"] = figures["avatars"]["requests"] // figures["originals"]
+    ours = figures["avatars"]["rendersPerSecond"]
+    figures["directRatio"] = round(ours / figures["direct"]["rendersPerSecond"], 3)
+    figures["thumborRatio"] = round(ours / figures["thumbor"]["rendersPerSecond"], 3)
+    miss[connections] = figures
+
+firsts = [json.loads(line) for line in open(f"{run}/first.jsonl")]
+direct_times = {}
+for line in open(f"{run}/first-direct.txt"):
+    fields = line.split()
+    if len(fields) == 4:
+        direct_times[fields[0].rsplit("/", 1)[1]] = float(fields[3]) * 1000
+per_original = []
+for first in firsts:
+    direct_ms = direct_times[first["file"]]
+    per_original.append({**first, "directMs": round(direct_ms, 3), "ratio": round(direct_ms / first["renderMs"], 3)})
+first_render = {
+    "originals": len(per_original),
+    "failures": sum(1 for entry in per_original if entry["uploadStatus"] != 201 or entry["renderStatus"] != 200),
+    "medianRenderMs": round(statistics.median(entry["renderMs"] for entry in per_original), 3),
+    "medianDirectMs": round(statistics.median(entry["directMs"] for entry in per_original), 3),
+    "medianUploadMs": round(statistics.median(entry["uploadMs"] for entry in per_original), 3),
+    "medianRatio": round(statistics.median(entry["ratio"] for entry in per_original), 3),
+    "perOriginal": per_original,
+}
+
+herd = {**load("herd.json"), "renders": load("herd-counted.json")["renders"]}
+herd["errors"] = herd["requests"] - herd["statuses"].get("200", 0)
+
+memory = {
+    "startBytes": load("memory-start.json")["start"],
+    "halfBytes": load("memory-half.json")["half"],
+    "endBytes": load("memory-end.json")["end"],
+    "halves": [load("memory1.json"), load("memory2.json")],
+}
+memory["secondHalfGrowth"] = round(memory["endBytes"] / memory["halfBytes"] - 1, 4)
+
+MiB = 1024 * 1024
+rows = [
+    ("hit vs nginx, requests/s", f"{hit['avatars']['requestsPerSecond']:.0f} vs {hit['nginx']['requestsPerSecond']:.0f}",
+     f"{hit['requestsRatio']:.2f}x", "≥ 0.8x", hit["requestsRatio"] >= 0.8),
+    ("hit vs nginx, p50 / p99 ms",
+     f"{hit['avatars']['p50Ms']:.2f} / {hit['avatars']['p99Ms']:.2f} vs "
+     f"{hit['nginx']['p50Ms']:.2f} / {hit['nginx']['p99Ms']:.2f}",
+     f"p99 {hit['p99Ratio']:.2f}x", "p99 ≤ 2x", hit["p99Ratio"] <= 2),
+]
+for connections, figures in miss.items():
+    rows.append((
+        f"miss vs direct libvips, {connections} connections ({figures['originals']} originals x "
+        f"{figures['sizesPerOriginal']} sizes)",
+        f"{figures['avatars']['rendersPerSecond']:.1f} vs {figures['direct']['rendersPerSecond']:.1f} renders/s",
+        f"{figures['directRatio']:.2f}x", "≥ 2.5x",
+        figures["directRatio"] >= 2.5 and figures["avatars"]["failures"] == 0))
+rows.append((
+    f"first render vs direct libvips (median of {first_render['originals']}, {firsts[0]['size']} px)",
+    f"{first_render['medianRenderMs']:.1f} vs {first_render['medianDirectMs']:.1f} ms "
+    f"(upload {first_render['medianUploadMs']:.0f} ms)",
+    f"{first_render['medianRatio']:.2f}x", "≥ 0.9x", first_render["medianRatio"] >= 0.9 and first_render["failures"] == 0))
+rows.append((
+    "herd: 500 simultaneous requests, one uncached render",
+    f"{herd['renders']} render, {herd['errors']} errors, {herd['distinctBodies']} distinct body",
+    "", "1 render, 0 errors", herd["renders"] == 1 and herd["errors"] == 0))
+rows.append((
+    "memory: RssAnon after 50k / 100k requests (90% hits)",
+    f"{memory['halfBytes'] / MiB:.0f} / {memory['endBytes'] / MiB:.0f} MiB",
+    f"{memory['secondHalfGrowth'] * 100:+.1f}%", "≤ 256 MiB, ≤ 5% growth",
+    memory["endBytes"] <= 256 * MiB and memory["secondHalfGrowth"] <= 0.05))
+for connections, figures in miss.items():
+    rows.append((
+        f"peer: miss vs thumbor, {connections} connections",
+        f"{figures['avatars']['rendersPerSecond']:.1f} vs {figures['thumbor']['rendersPerSecond']:.1f} renders/s",
+        f"{figures['thumborRatio']:.2f}x", "≥ 2x", figures["thumborRatio"] >= 2 and figures["thumbor"]["failures"] == 0))
+
+results = {
+    "machine": machine, "runSeconds": run_seconds, "hit": hit, "miss": miss, "firstRender": first_render,
+    "herd": herd, "memory": memory,
+    "targets": [{"scenario": row[0], "measured": row[1], "ratio": row[2], "target": row[3], "met": row[4]} for row in rows],
+}
+with open(f"{out}/results.json", "w") as file:
+    json.dump(results, file, indent=2)
+
+lines = [
+    f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memoryGiB']} GiB, {machine['os']}; "
+    f"libvips {machine['libvips']}, nginx {machine['nginx']}, thumbor {machine['thumbor']}, wrk {machine['wrk']}. "
+    f"Run time {run_seconds:.0f} s.",
+    "",
+    "| scenario | avatars vs baseline | ratio | target | met |",
+    "|---|---|---|---|---|",
+]
+lines += [f"| {name} | {measured} | {ratio} | {target} | {'yes' if met else 'NO'} |"
+          for name, measured, ratio, target, met in rows]
+table = "\n".join(lines) + "\n"
+with open(f"{out}/results.md", "w") as file:
+    file.write(table)
+print(table)
