@@ -52,7 +52,7 @@ public final class RenderCache: Sendable {
     /// The render under `key`, from memory while its write is pending, else from LMDB.
     public func get(_ key: RenderCacheKey) -> CachedRender? {
         if let pending = state.withLock({ $0.pending[key] }) {
-            metrics.hits.increment()
+            metrics.lookedUp(key, found: true)
             return pending
         }
         let found: CachedRender?
@@ -62,7 +62,7 @@ public final class RenderCache: Sendable {
             logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
             found = nil
         }
-        if found != nil { metrics.hits.increment() } else { metrics.misses.increment() }
+        metrics.lookedUp(key, found: found != nil)
         return found
     }
 

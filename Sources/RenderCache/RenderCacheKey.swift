@@ -3,10 +3,18 @@
 /// change can never be answered with an old render), a local copy of an original, or an
 /// original's master.
 public struct RenderCacheKey: Hashable, Sendable, CustomStringConvertible {
-    enum Kind: String, Sendable {
+    enum Kind: String, Sendable, CaseIterable {
         case render = "r"
         case original = "o"
         case master = "m"
+
+        var name: String {
+            switch self {
+            case .render: "render"
+            case .original: "original"
+            case .master: "master"
+            }
+        }
     }
 
     let kind: Kind

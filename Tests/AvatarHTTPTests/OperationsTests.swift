@@ -15,7 +15,9 @@ import Testing
             _ = try await client.get("/nothing-here")
             let metrics = String(buffer: try await client.get("/metrics").body)
             #expect(metrics.contains("avatars_renders_total 2"))
-            #expect(metrics.contains("avatars_original_reads_total 2"))
+            // Both sizes came from the master the upload made, without reading the original.
+            #expect(metrics.contains("avatars_original_reads_total 0"))
+            #expect(metrics.contains("avatars_masters_total 1"))
             #expect(metrics.contains(#"avatars_http_requests_total{route="/{name}",method="GET",status="200"} 2"#))
             #expect(metrics.contains(#"status="400""#))
             #expect(metrics.contains("avatars_http_request_duration_seconds_bucket"))

@@ -53,7 +53,7 @@ func listing(_ server: TestS3, prefix: String) async throws -> [String] {
                 let response = try await client.get("/\(hash.value.uppercased()).png?s=\(size)")
                 #expect(response.status == .ok && ImageProbe(response.bytes)?.width == size)
             }
-            // The original was kept locally at upload: no size read S3.
+            // The upload made the master these sizes come from: no size read S3.
             #expect(try await metricValue("avatars_original_reads_total", in: client) == 0)
 
             let second = try await client.upload(try Fixtures.bytes("photo.webp"), to: hash, tokens: tokens)
@@ -93,7 +93,8 @@ func listing(_ server: TestS3, prefix: String) async throws -> [String] {
             }
             let reads = try await metricValue("avatars_original_reads_total", in: client)
             let renders = try await metricValue("avatars_renders_total", in: client)
-            #expect(reads == 1 && renders == 3)
+            let masters = try await metricValue("avatars_masters_total", in: client)
+            #expect(reads == 1 && renders == 3 && masters == 1)
         }
     }
 

@@ -44,7 +44,8 @@ import Testing
         #expect(cache.get(key(1)) == render(1))
         #expect(cache.get(key(1, version: "v2")) == nil)
         #expect(try cache.usage().entries == 1)
-        #expect(metrics.contains("avatars_cache_hits_total 2") && metrics.contains("avatars_cache_misses_total 2"))
+        #expect(metrics.contains(#"avatars_cache_hits_total{kind="render"} 2"#))
+        #expect(metrics.contains(#"avatars_cache_misses_total{kind="render"} 2"#))
         #expect(metrics.contains("avatars_cache_entries 1"))
         try await cache.close()
     }
