@@ -28,7 +28,8 @@ def timed(connection, method, path, body=None, headers=None):
 
 
 def first_render(host, port, secret, size):
-    """Per original: upload it, then ask for one size it has never been rendered at."""
+    """Per original: upload it, then ask for one size it has never been rendered at.
+    Stops at the first upload that is not created."""
     connection = http.client.HTTPConnection(host, port)
     for line in sys.stdin:
         name, avatar_hash, path = line.split()
@@ -36,6 +37,8 @@ def first_render(host, port, secret, size):
             original = file.read()
         upload, _, upload_ms = timed(
             connection, "PUT", f"/{avatar_hash}", original, {"Authorization": f"Bearer {token(secret, avatar_hash)}"})
+        if upload.status != 201:
+            sys.exit(f"upload of {name}: {upload.status}")
         render, data, render_ms = timed(connection, "GET", f"/avatar/{avatar_hash}?s={size}")
         print(json.dumps({
             "file": name, "size": size, "uploadStatus": upload.status, "uploadMs": round(upload_ms, 3),

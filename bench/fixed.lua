@@ -19,6 +19,12 @@ function delay()
 end
 
 function request()
+  -- wrk calls request() once before any connection opens, to check what it returns
+  -- (script_verify_request); that call must not use up a URL.
+  if not verified then
+    verified = true
+    return wrk.format("GET", paths[1])
+  end
   if sent >= #paths then return wrk.format("GET", idle_path) end
   sent = sent + 1
   return wrk.format("GET", paths[sent])

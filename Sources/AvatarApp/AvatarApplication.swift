@@ -69,15 +69,16 @@ public struct AvatarApplication {
             services: services, logger: logger)
     }
 
-    /// The metadata index: the embedded store, or PostgreSQL (migrated first) behind a
-    /// per-node cache that change notifications keep coherent. Also returns the background
-    /// services the index needs running.
+    /// The metadata index behind a per-node in-memory cache: the embedded store (which only
+    /// this process writes, so saves and removes keep the cache exact), or PostgreSQL
+    /// (migrated first), where change notifications keep it coherent. Also returns the
+    /// background services the index needs running.
     private static func metadata(_ config: AppConfig, logger: Logger) async throws
         -> (any AvatarIndex, EmbeddedAvatarIndex?, [any Service])
     {
         guard let postgres = config.postgres else {
             let embedded = try EmbeddedAvatarIndex(path: config.metadataPath)
-            return (embedded, embedded, [])
+            return (CachedAvatarIndex(embedded, lifetime: .seconds(config.metadataCacheSeconds)), embedded, [])
         }
         try await Migrations.apply(url: postgres.url, logger: logger)
         let shared = PostgresAvatarIndex(

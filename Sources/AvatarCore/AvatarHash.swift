@@ -6,10 +6,15 @@ public struct AvatarHash: Hashable, Sendable, CustomStringConvertible {
 
     /// Accepts 32, 40 or 64 hex characters in either case; anything else is `nil`.
     public init?(_ text: some StringProtocol) {
-        guard [32, 40, 64].contains(text.utf8.count),
-            text.utf8.allSatisfy({ $0.isHexDigit })
-        else { return nil }
-        self.value = String(text).lowercased()
+        let utf8 = text.utf8
+        guard utf8.count == 32 || utf8.count == 40 || utf8.count == 64, utf8.allSatisfy({ $0.isHexDigit }) else {
+            return nil
+        }
+        // Hex is ASCII, so lowercasing is a byte map; most clients send lowercase already.
+        self.value =
+            utf8.contains(where: { $0 >= 0x41 && $0 <= 0x46 })
+            ? String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x46 ? $0 + 0x20 : $0 }, as: UTF8.self)
+            : String(text)
     }
 
     public var description: String { value }

@@ -29,7 +29,7 @@ extension RenderRequest {
         self.format = format
         self.size = try Self.size(query, settings: settings)
         self.version = query.get("v")
-        self.forceDefault = ["y", "yes"].contains((query.get("f") ?? query.get("forcedefault") ?? "").lowercased())
+        self.forceDefault = (query.get("f") ?? query.get("forcedefault")).map { ["y", "yes"].contains($0.lowercased()) } ?? false
         self.rating = try Self.rating(query.get("r") ?? query.get("rating")) ?? .g
         if let value = query.get("d") ?? query.get("default") {
             do {
@@ -55,10 +55,12 @@ extension RenderRequest {
 
     /// Splits `<hash>[.ext]`; the extension must name an output format.
     static func parse(name: String) throws(AvatarError) -> (AvatarHash, ImageFormat?) {
-        let parts = name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let hash = AvatarHash(parts[0]) else { throw .invalidHash }
-        guard parts.count == 2 else { return (hash, nil) }
-        guard let format = ImageFormat(fileExtension: parts[1]) else {
+        guard let dot = name.utf8.firstIndex(of: UInt8(ascii: ".")) else {
+            guard let hash = AvatarHash(name) else { throw .invalidHash }
+            return (hash, nil)
+        }
+        guard let hash = AvatarHash(name[..<dot]) else { throw .invalidHash }
+        guard let format = ImageFormat(fileExtension: name[name.utf8.index(after: dot)...]) else {
             throw .invalidParameter(
                 name: "format", reason: "the extension must be one of jpg, jpeg, png, webp, avif, gif")
         }
@@ -67,8 +69,8 @@ extension RenderRequest {
 
     static func size(_ query: Parameters, settings: HTTPSettings) throws(AvatarError) -> Int {
         guard let text = query.get("s") ?? query.get("size") else { return settings.defaultSize }
-        if let named = namedSizes[text.lowercased()] { return min(named, settings.maxSize) }
         guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            if let named = namedSizes[text.lowercased()] { return min(named, settings.maxSize) }
             throw .invalidParameter(name: "s", reason: "the size must be a whole number from 1 to \(settings.maxSize)")
         }
         // Digits too many for an Int are still a size above the maximum: clamp.

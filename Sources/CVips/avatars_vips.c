@@ -53,12 +53,32 @@ int avatars_vips_master(const void *buf, size_t len, int size, VipsImage **out) 
         NULL);
 }
 
-int avatars_vips_thumbnail_image(VipsImage *in, int size, VipsImage **out) {
-    return vips_thumbnail_image(in, out, size,
-        "height", size,
-        "size", VIPS_SIZE_BOTH,
-        "crop", VIPS_INTERESTING_CENTRE,
-        NULL);
+int avatars_vips_square(VipsImage *in, int size, VipsImage **out) {
+    int side = VIPS_MIN(in->Xsize, in->Ysize);
+    double scale = (double) size / side;
+    VipsImage *t[4] = { NULL, NULL, NULL, NULL };
+    int result = vips_extract_area(in, &t[0], (in->Xsize - side) / 2, (in->Ysize - side) / 2, side, side, NULL);
+    // Plain Lanczos over the whole factor ("gap" 0): on images this small libvips' default
+    // shrink-then-reduce split (gap 2) costs two to three times as much.
+    if (result == 0 && vips_image_hasalpha(t[0])) {
+        // Resampled alpha must be premultiplied, or transparent pixels bleed their colour.
+        result = vips_premultiply(t[0], &t[1], NULL) ||
+            vips_resize(t[1], &t[2], scale, "vscale", scale, "gap", 0.0, NULL) ||
+            vips_unpremultiply(t[2], &t[3], NULL) ||
+            vips_cast_uchar(t[3], out, NULL);
+    } else if (result == 0) {
+        result = vips_resize(t[0], out, scale, "vscale", scale, "gap", 0.0, NULL);
+    }
+    for (int i = 0; i < 4; i++)
+        if (t[i])
+            g_object_unref(t[i]);
+    if (result == 0 && ((*out)->Xsize != size || (*out)->Ysize != size)) {
+        vips_error("avatars", "resize made %dx%d, not %dx%d", (*out)->Xsize, (*out)->Ysize, size, size);
+        g_object_unref(*out);
+        *out = NULL;
+        return -1;
+    }
+    return result;
 }
 
 int avatars_vips_cast_uchar(VipsImage *in, VipsImage **out) {

@@ -59,8 +59,8 @@ public final class ImagePipeline: Sendable {
     public func render(master: MasterImage, parameters: RenderParameters) async throws -> RenderedImage {
         try await pool.run {
             let loaded = try RenderSteps.load(master)
-            let thumbnail = try RenderSteps.thumbnail(loaded, size: parameters.size)
-            let fitted = try RenderSteps.fitAlpha(thumbnail, to: parameters.format)
+            let square = try RenderSteps.square(loaded, size: parameters.size)
+            let fitted = try RenderSteps.fitAlpha(square, to: parameters.format)
             let bytes = try RenderSteps.encode(fitted, parameters)
             return RenderedImage(bytes: bytes, format: parameters.format)
         }

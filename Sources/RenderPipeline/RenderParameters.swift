@@ -12,23 +12,22 @@ public struct RenderParameters: Hashable, Sendable {
     public static let masterFingerprint = "p\(pipelineVersion)-m\(masterSize)"
 
     /// Width and height of the square, in pixels.
-    public var size: Int
-    public var format: ImageFormat
-    public var quality: Int
-    public var avifEffort: Int
+    public let size: Int
+    public let format: ImageFormat
+    public let quality: Int
+    public let avifEffort: Int
+    /// A compact, stable text naming these parameters and the pipeline version. Made once:
+    /// every request uses it for both the ETag and the cache key.
+    public let fingerprint: String
 
     public init(size: Int, format: ImageFormat, quality: Int, avifEffort: Int) {
         self.size = size
         self.format = format
         self.quality = quality
         self.avifEffort = avifEffort
+        fingerprint = "p\(Self.pipelineVersion)-s\(size)-\(format.rawValue)-q\(quality)-e\(avifEffort)"
     }
 
     /// Whether this render is made from the original's master rather than the original.
     public var rendersFromMaster: Bool { size <= Self.masterSize }
-
-    /// A compact, stable text naming these parameters and the pipeline version.
-    public var fingerprint: String {
-        "p\(Self.pipelineVersion)-s\(size)-\(format.rawValue)-q\(quality)-e\(avifEffort)"
-    }
 }

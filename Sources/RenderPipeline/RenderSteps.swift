@@ -34,8 +34,8 @@ enum RenderSteps {
     }
 
     /// Crop and scale an image in memory (a master) to an exact square.
-    static func thumbnail(_ image: VipsImageHandle, size: Int) throws(RenderFailure) -> VipsImageHandle {
-        try image.apply("thumbnail") { avatars_vips_thumbnail_image($0, Int32(size), $1) }
+    static func square(_ image: VipsImageHandle, size: Int) throws(RenderFailure) -> VipsImageHandle {
+        try image.apply("square") { avatars_vips_square($0, Int32(size), $1) }
     }
 
     /// Pixels: the 8-bit sRGB bands of an image as a master. Grey has become sRGB by now

@@ -172,6 +172,15 @@ func render(_ name: String, size: Int, _ format: ImageFormat) async throws -> [U
         }
     }
 
+    @Test(arguments: ["photo.jpg", "alpha.png", "orientation-6.jpg"])
+    func everySizeIsAnExactSquare(name: String) async throws {
+        let master = try await pipeline.master(of: try Fixtures.bytes(name))
+        for size in [1, 2, 3, 37, 59, 73, 99, 145, 199, 200, 201, 333, 511, 512] {
+            let bytes = try await pipeline.render(master: master, parameters: pipeline.parameters(size: size, format: .png)).bytes
+            #expect(ImageProbe(bytes).map { [$0.width, $0.height] } == [size, size], "\(name) at \(size)")
+        }
+    }
+
     @Test func storedMastersReadBackAndDamagedOnesAreRefused() async throws {
         let master = try await pipeline.master(of: try Fixtures.bytes("alpha.png"))
         let read = try #require(MasterImage(serialized: master.serialized))

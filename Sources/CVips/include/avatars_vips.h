@@ -27,8 +27,9 @@ int avatars_vips_thumbnail(const void *buf, size_t len, int size, VipsImage **ou
 /// centre-cropped to at most size x size, EXIF auto-rotated, first frame only.
 int avatars_vips_master(const void *buf, size_t len, int size, VipsImage **out);
 
-/// Exactly size x size from an image already in memory: centre crop, upscaling allowed.
-int avatars_vips_thumbnail_image(VipsImage *in, int size, VipsImage **out);
+/// Exactly size x size from an image already in memory (a master): the centre square,
+/// resampled with Lanczos 3 (alpha premultiplied), upscaling allowed.
+int avatars_vips_square(VipsImage *in, int size, VipsImage **out);
 
 /// Casts to 8 bits per band.
 int avatars_vips_cast_uchar(VipsImage *in, VipsImage **out);
