@@ -53,8 +53,9 @@ public struct AvatarApplication {
         let service = AvatarService(
             originals: originals, index: index, pipeline: pipeline, cache: cache,
             metrics: ServiceMetrics(factory: metricsFactory), logger: logger)
-        let router = AvatarRouter.build(
-            service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory)
+        let (router, cacheHits) = AvatarRouter.build(
+            service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory,
+            serverName: "avatars")
         if s3 != nil {
             do {
                 try await originals.checkReady()
@@ -65,6 +66,7 @@ public struct AvatarApplication {
         }
         application = Application(
             router: router,
+            server: .http1(additionalChannelHandlers: [cacheHits.handler()]),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "avatars"),
             services: services, logger: logger)
     }

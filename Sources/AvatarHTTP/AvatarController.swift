@@ -15,9 +15,6 @@ struct AvatarController {
     let tokens: UploadTokens
     let settings: HTTPSettings
 
-    /// `HIT` when the bytes came from this node's render cache, `MISS` when rendered now.
-    static let originCache = HTTPField.Name("X-Origin-Cache")!
-
     func addRoutes(to router: Router<AvatarRequestContext>) {
         for prefix in ["", "/avatar"] {
             let path = RouterPath("\(prefix)/{name}")
@@ -34,23 +31,16 @@ struct AvatarController {
     @Sendable func get(_ request: Request, context: AvatarRequestContext) async throws -> Response {
         let renderRequest = try RenderRequest(
             name: try context.parameters.require("name"), query: request.uri.queryParameters, settings: settings)
-        guard let record = try await service.record(for: renderRequest.hash), !renderRequest.forceDefault,
-            record.rating <= renderRequest.rating
+        guard let record = try await service.record(for: renderRequest.hash),
+            let plan = RenderPlan(renderRequest, record: record, pipeline: service.pipeline, settings: settings)
         else {
             return try await defaultResponse(renderRequest, headers: request.headers)
         }
-        let parameters = service.pipeline.parameters(
-            size: renderRequest.size, format: renderRequest.format ?? record.format.defaultOutput)
-        let cacheControl =
-            renderRequest.version == record.version ? settings.cacheControl.versioned : settings.cacheControl.unversioned
-        let entityTag = RenderedAvatar.entityTag(record: record, parameters: parameters)
-        if ConditionalRequest.isNotModified(request.headers, entityTag: entityTag, lastModified: record.updatedAt) {
-            return Response(
-                status: .notModified,
-                headers: validators(entityTag: entityTag, lastModified: record.updatedAt, cacheControl: cacheControl))
+        if plan.isNotModified(request.headers) {
+            return Response(status: .notModified, headers: plan.validators)
         }
-        let rendered = try await service.render(record, parameters: parameters)
-        return imageResponse(rendered, cacheControl: cacheControl)
+        let rendered = try await service.render(record, parameters: plan.parameters)
+        return imageResponse(rendered, cacheControl: plan.cacheControl)
     }
 
     /// What a request gets when there is no avatar to show it (unknown hash, rating above
@@ -68,7 +58,8 @@ struct AvatarController {
             if ConditionalRequest.isNotModified(headers, entityTag: entityTag, lastModified: nil) {
                 return Response(
                     status: .notModified,
-                    headers: validators(entityTag: entityTag, lastModified: nil, cacheControl: settings.cacheControl.missing))
+                    headers: ResponseHeaders.validators(
+                        entityTag: entityTag, lastModified: nil, cacheControl: settings.cacheControl.missing))
             }
             let rendered = try await service.renderDefault(kind, for: request.hash, parameters: parameters)
             return imageResponse(rendered, cacheControl: settings.cacheControl.missing)
@@ -76,16 +67,9 @@ struct AvatarController {
     }
 
     private func imageResponse(_ rendered: RenderedAvatar, cacheControl: String) -> Response {
-        var headers = validators(entityTag: rendered.entityTag, lastModified: rendered.lastModified, cacheControl: cacheControl)
-        headers[.contentType] = rendered.contentType
-        headers[Self.originCache] = rendered.source.rawValue
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: rendered.bytes))
-    }
-
-    private func validators(entityTag: String, lastModified: Date?, cacheControl: String) -> HTTPFields {
-        var fields: HTTPFields = [.eTag: entityTag, .cacheControl: cacheControl]
-        if let lastModified { fields[.lastModified] = HTTPDate.format(lastModified) }
-        return fields
+        Response(
+            status: .ok, headers: ResponseHeaders.image(rendered, cacheControl: cacheControl),
+            body: .init(byteBuffer: rendered.bytes))
     }
 
     // MARK: Upload and delete

@@ -47,6 +47,14 @@ public protocol AvatarIndex: Sendable {
     func remove(_ hash: AvatarHash) async throws(AvatarError) -> AvatarRecord?
     /// Throws when the index cannot serve requests.
     func checkReady() async throws(AvatarError)
+    /// What `record(for:)` would answer, when the index holds it in memory: `.some(nil)`
+    /// for a hash known to be unused; `nil` when finding out needs I/O.
+    func recordInMemory(for hash: AvatarHash) -> AvatarRecord??
+}
+
+extension AvatarIndex {
+    /// Indexes without an in-memory copy always need I/O.
+    public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? { nil }
 }
 
 extension AvatarRecord {

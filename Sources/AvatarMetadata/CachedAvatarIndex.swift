@@ -45,6 +45,12 @@ public final class CachedAvatarIndex: AvatarIndex {
         return record
     }
 
+    public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? {
+        let now = ContinuousClock.now
+        guard let cached = state.withLock({ $0.entries[hash.value] }), cached.expires > now else { return nil }
+        return .some(cached.record)
+    }
+
     public func save(_ facts: AvatarFacts, at now: Date) async throws(AvatarError) -> SavedRecord {
         defer { invalidate(facts.hash.value) }
         return try await base.save(facts, at: now)

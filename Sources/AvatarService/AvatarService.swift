@@ -38,6 +38,22 @@ public final class AvatarService: Sendable {
         try await index.record(for: hash)
     }
 
+    /// What `record(for:)` would answer, when known without I/O.
+    public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? {
+        index.recordInMemory(for: hash)
+    }
+
+    /// The render of `record` with `parameters` when this node's render cache holds it;
+    /// never renders, never suspends.
+    public func renderInCache(_ record: AvatarRecord, parameters: RenderParameters) -> RenderedAvatar? {
+        let key = RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint)
+        guard let cached = cache.get(key) else { return nil }
+        return RenderedAvatar(
+            bytes: cached.bytes, contentType: cached.contentType,
+            entityTag: RenderedAvatar.entityTag(record: record, parameters: parameters), lastModified: record.updatedAt,
+            source: .cache)
+    }
+
     /// The avatar `record` describes, rendered with `parameters`: from the original's master
     /// up to `RenderParameters.masterSize`, else from the original.
     /// `.notFound` when its original has gone missing from the store.

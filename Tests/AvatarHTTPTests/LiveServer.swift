@@ -106,8 +106,11 @@ extension TestResponse {
 /// Bytes written straight to a socket, for requests a well-behaved client cannot make
 /// (a `Content-Length` far beyond what is sent, a chunked body with no length).
 enum RawHTTP {
-    /// Sends `head` then `body`, returns what the server answered within `timeout` seconds.
-    static func exchange(port: Int, head: String, body: [UInt8], timeout: Int = 5) throws -> String {
+    /// Sends `head` then `body`, returns what the server answered within `timeout` seconds:
+    /// the first complete response, or with `untilClosed` everything until the server closes.
+    static func exchange(port: Int, head: String, body: [UInt8], timeout: Int = 5, untilClosed: Bool = false) throws
+        -> String
+    {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(.EIO) }
         defer { close(descriptor) }
@@ -131,11 +134,12 @@ enum RawHTTP {
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { break }
             received += chunk[0..<count]
-            if let text = String(bytes: received, encoding: .utf8), let headEnd = text.range(of: "\r\n\r\n"),
-                let lengthLine = text[..<headEnd.lowerBound].split(separator: "\r\n")
+            // The head is text; the body may be binary, so it is measured in bytes.
+            if !untilClosed, let headEnd = received.firstRange(of: Array("\r\n\r\n".utf8)),
+                let lengthLine = String(decoding: received[..<headEnd.lowerBound], as: UTF8.self).split(separator: "\r\n")
                     .first(where: { $0.lowercased().hasPrefix("content-length:") }),
                 let length = Int(lengthLine.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)),
-                text.utf8.distance(from: headEnd.upperBound.samePosition(in: text.utf8)!, to: text.utf8.endIndex) >= length
+                received.count - headEnd.upperBound >= length
             {
                 break
             }

@@ -87,6 +87,47 @@ func metricValue(_ name: String, in client: any TestClientProtocol) async throws
         }
     }
 
+    /// Hits are answered on the event loop (`CacheHitResponder`); a `Connection` header sends
+    /// a request through the router instead. Both must answer alike, and pipelined requests
+    /// mixing the two must come back in order.
+    @Test func hitsAnsweredOnTheEventLoopMatchTheRouterAndKeepPipelinedOrder() async throws {
+        let server = try LiveServer()
+        try await server.run { client, tokens in
+            _ = try await client.upload(try Fixtures.bytes("photo.png"), to: TestHashes.md5, tokens: tokens)
+            let port = try #require(client.port)
+            let path = "/avatar/\(TestHashes.md5.value)?s=64"
+            let miss = try RawHTTP.exchange(port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
+            #expect(miss.contains("X-Origin-Cache: MISS"))
+            let fast = try RawHTTP.exchange(port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
+            let routed = try RawHTTP.exchange(
+                port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: keep-alive\r\n\r\n", body: [])
+            func parts(_ answer: String) -> (head: Set<String>, body: Substring) {
+                let split = answer.range(of: "\r\n\r\n")!
+                let lines = answer[..<split.lowerBound].split(separator: "\r\n").map(String.init)
+                return (Set(lines.filter { !$0.hasPrefix("Date:") && !$0.hasPrefix("Connection:") }), answer[split.upperBound...])
+            }
+            #expect(fast.hasPrefix("HTTP/1.1 200") && fast.contains("X-Origin-Cache: HIT"))
+            #expect(parts(fast).head == parts(routed).head)
+            #expect(parts(fast).body == parts(routed).body && parts(miss).body == parts(fast).body)
+
+            let etag = try #require(parts(fast).head.first { $0.hasPrefix("ETag: ") }?.dropFirst("ETag: ".count))
+            let unknown = "/avatar/\(TestHashes.other.value)?s=64"
+            let started = ContinuousClock.now
+            let pipelined = try RawHTTP.exchange(
+                port: port,
+                head: "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n" + "GET \(unknown) HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "HEAD \(path) HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "GET \(path) HTTP/1.1\r\nHost: t\r\nIf-None-Match: \(etag)\r\n\r\n"
+                    + "GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                body: [], untilClosed: true)
+            // Bodies run straight into the next status line, so look for status lines anywhere.
+            let statuses = pipelined.ranges(of: "HTTP/1.1 ").map { String(pipelined[$0.upperBound...].prefix(3)) }
+            #expect(statuses == ["200", "404", "200", "304", "200"])
+            #expect(ContinuousClock.now - started < .seconds(3), "the server closes after Connection: close")
+            #expect(try await metricValue(#"avatars_http_requests_total{route="/avatar/{name}",method="GET",status="200"}"#, in: client) == 5)
+        }
+    }
+
     @Test func aGarbageCacheFileIsLoggedMovedAsideAndTheServerServes() async throws {
         let server = try LiveServer()
         try FileManager.default.createDirectory(atPath: server.dataDirectory + "/cache", withIntermediateDirectories: true)

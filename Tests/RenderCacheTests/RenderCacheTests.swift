@@ -74,7 +74,11 @@ import Testing
         }
         try await cache.flush()
         let usage = try cache.usage()
-        #expect(records.all.isEmpty, "\(records.all)")
+        // Under CPU contention batches are smaller and free pages more scattered, so the
+        // fallback of evicting the older half may be needed; clearing or dropping may not.
+        #expect(
+            records.all.allSatisfy { $0.level == .warning && $0.message.hasSuffix("evicting the older half") },
+            "\(records.all)")
         #expect(usage.bytes <= Int(Double(maxBytes) * 0.85))
         #expect(usage.entries > 10 && usage.entries < count)
         for index in (count - 10)..<count { #expect(cache.get(key(index)) == render(index, bytes: 30_000)) }
