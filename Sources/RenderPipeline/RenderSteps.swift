@@ -9,7 +9,7 @@ enum RenderSteps {
     /// upscales small originals, keeps the first frame of an animation.
     static func thumbnail(_ original: [UInt8], size: Int) throws(RenderFailure) -> VipsImageHandle {
         var out: UnsafeMutablePointer<VipsImage>?
-        let status = original.withUnsafeBytes { avatars_vips_thumbnail($0.baseAddress, $0.count, Int32(size), &out) }
+        let status = original.withUnsafeBytes { avatars_vips_thumbnail($0.baseAddress, $0.count, Int32(size), 1, &out) }
         guard status == 0, let out else { throw RenderFailure(step: "thumbnail", message: Vips.lastError()) }
         return VipsImageHandle(out)
     }
@@ -18,7 +18,7 @@ enum RenderSteps {
     /// so a small original's master keeps its own pixels.
     static func master(_ original: [UInt8], size: Int) throws(RenderFailure) -> VipsImageHandle {
         var out: UnsafeMutablePointer<VipsImage>?
-        let status = original.withUnsafeBytes { avatars_vips_master($0.baseAddress, $0.count, Int32(size), &out) }
+        let status = original.withUnsafeBytes { avatars_vips_thumbnail($0.baseAddress, $0.count, Int32(size), 0, &out) }
         guard status == 0, let out else { throw RenderFailure(step: "master", message: Vips.lastError()) }
         return VipsImageHandle(out)
     }

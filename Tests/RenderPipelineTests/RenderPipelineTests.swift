@@ -161,6 +161,11 @@ func render(_ name: String, size: Int, _ format: ImageFormat) async throws -> [U
         let side = RenderParameters.masterSize
         #expect([master.width, master.height, master.bands] == [side, side, 3])
 
+        // The smallest sizes are a 1/512 reduction, more than one Lanczos pass may take.
+        for size in [1, 2, 3, 7] {
+            let tiny = try await pipeline.render(master: master, parameters: pipeline.parameters(size: size, format: .jpeg))
+            #expect(ImageProbe(tiny.bytes).map { [$0.width, $0.height] } == [size, size])
+        }
         let parameters = pipeline.parameters(size: 128, format: .png)
         let fromMaster = try await pipeline.render(master: master, parameters: parameters).bytes
         let fromOriginal = try await pipeline.render(original: large, parameters: parameters).bytes

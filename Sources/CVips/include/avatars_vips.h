@@ -19,13 +19,10 @@ int avatars_vips_open_header(const void *buf, size_t len, VipsImage **out);
 /// Decodes every pixel of the first frame, failing on truncated or corrupt data.
 int avatars_vips_decode_fully(const void *buf, size_t len);
 
-/// Shrink-on-load thumbnail to exactly size x size: centre crop, EXIF auto-rotate,
-/// upscaling allowed, first frame only. No export profile is forced.
-int avatars_vips_thumbnail(const void *buf, size_t len, int size, VipsImage **out);
-
-/// The master of an original: shrink-on-load to cover size x size (never enlarged),
-/// centre-cropped to at most size x size, EXIF auto-rotated, first frame only.
-int avatars_vips_master(const void *buf, size_t len, int size, VipsImage **out);
+/// Shrink-on-load thumbnail: centre crop to size x size, EXIF auto-rotate, first frame
+/// only, no export profile forced. With `enlarge` small originals are upscaled to exactly
+/// size x size; without, they keep their pixels (at most size x size, for a master).
+int avatars_vips_thumbnail(const void *buf, size_t len, int size, int enlarge, VipsImage **out);
 
 /// Exactly size x size from an image already in memory (a master): the centre square,
 /// resampled with Lanczos 3 (alpha premultiplied), upscaling allowed.
