@@ -46,8 +46,7 @@ public final class AvatarService: Sendable {
     /// The render of `record` with `parameters` when this node's render cache holds it;
     /// never renders, never suspends.
     public func renderInCache(_ record: AvatarRecord, parameters: RenderParameters) -> RenderedAvatar? {
-        let key = RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint)
-        guard let cached = cache.get(key) else { return nil }
+        guard let cached = cache.get(Self.renderKey(record, parameters)) else { return nil }
         return RenderedAvatar(
             bytes: cached.bytes, contentType: cached.contentType,
             entityTag: RenderedAvatar.entityTag(record: record, parameters: parameters), lastModified: record.updatedAt,
@@ -61,8 +60,7 @@ public final class AvatarService: Sendable {
         -> RenderedAvatar
     {
         try await cachedRender(
-            RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint),
-            entityTag: RenderedAvatar.entityTag(record: record, parameters: parameters),
+            Self.renderKey(record, parameters), entityTag: RenderedAvatar.entityTag(record: record, parameters: parameters),
             lastModified: record.updatedAt
         ) {
             if parameters.rendersFromMaster {
@@ -128,20 +126,23 @@ public final class AvatarService: Sendable {
         }
     }
 
+    private static func renderKey(_ record: AvatarRecord, _ parameters: RenderParameters) -> RenderCacheKey {
+        RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint)
+    }
+
+    private static func masterKey(_ record: AvatarRecord) -> RenderCacheKey {
+        .master(hash: record.hash, version: record.version, pipeline: RenderParameters.masterFingerprint)
+    }
+
     /// The master of `record`'s original: from this node's cache, else made from the
     /// original once however many renders need it at the same time.
     private func master(of record: AvatarRecord) async throws -> MasterImage {
-        let key = RenderCacheKey.master(
-            hash: record.hash, version: record.version, pipeline: RenderParameters.masterFingerprint)
+        let key = Self.masterKey(record)
         if let cached = cache.get(key), let master = MasterImage(serialized: Array(cached.bytes.readableBytesView)) {
             return master
         }
         let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
-            let master = try await self.pipeline.master(of: try await self.original(of: record))
-            self.metrics.masters.increment()
-            let entry = CachedRender(contentType: MasterImage.contentType, bytes: ByteBuffer(bytes: master.serialized))
-            self.cache.store(entry, for: key)
-            return entry
+            try await self.makeMaster(of: try await self.original(of: record), for: record)
         }
         guard let master = MasterImage(serialized: Array(entry.bytes.readableBytesView)) else {
             throw AvatarError.internalFailure(reason: "a master could not be read back")
@@ -214,14 +215,19 @@ public final class AvatarService: Sendable {
     /// it skip decoding the original. A failure only costs that head start.
     private func keepMaster(of bytes: [UInt8], record: AvatarRecord) async {
         do {
-            let master = try await pipeline.master(of: bytes)
-            metrics.masters.increment()
-            cache.store(
-                CachedRender(contentType: MasterImage.contentType, bytes: ByteBuffer(bytes: master.serialized)),
-                for: .master(hash: record.hash, version: record.version, pipeline: RenderParameters.masterFingerprint))
+            _ = try await makeMaster(of: bytes, for: record)
         } catch {
             logger.warning("could not make the master of an upload", metadata: ["hash": "\(record.hash)", "error": "\(error)"])
         }
+    }
+
+    /// Makes the master of `original` (the bytes of `record`'s original) and hands it to the cache.
+    private func makeMaster(of original: [UInt8], for record: AvatarRecord) async throws -> CachedRender {
+        let master = try await pipeline.master(of: original)
+        metrics.masters.increment()
+        let entry = CachedRender(contentType: MasterImage.contentType, bytes: ByteBuffer(bytes: master.serialized))
+        cache.store(entry, for: Self.masterKey(record))
+        return entry
     }
 
     /// Removes the avatar under `hash`; returns whether there was one.

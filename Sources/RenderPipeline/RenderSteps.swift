@@ -8,18 +8,23 @@ enum RenderSteps {
     /// WebP/HEIF scaled decode), auto-rotates by EXIF, centre-crops to an exact square,
     /// upscales small originals, keeps the first frame of an animation.
     static func thumbnail(_ original: [UInt8], size: Int) throws(RenderFailure) -> VipsImageHandle {
-        var out: UnsafeMutablePointer<VipsImage>?
-        let status = original.withUnsafeBytes { avatars_vips_thumbnail($0.baseAddress, $0.count, Int32(size), 1, &out) }
-        guard status == 0, let out else { throw RenderFailure(step: "thumbnail", message: Vips.lastError()) }
-        return VipsImageHandle(out)
+        try shrinkOnLoad(original, size: size, enlarge: true, step: "thumbnail")
     }
 
     /// Scale on load to the master: as `thumbnail`, but to cover `size` without enlarging,
     /// so a small original's master keeps its own pixels.
     static func master(_ original: [UInt8], size: Int) throws(RenderFailure) -> VipsImageHandle {
+        try shrinkOnLoad(original, size: size, enlarge: false, step: "master")
+    }
+
+    private static func shrinkOnLoad(_ original: [UInt8], size: Int, enlarge: Bool, step: String) throws(RenderFailure)
+        -> VipsImageHandle
+    {
         var out: UnsafeMutablePointer<VipsImage>?
-        let status = original.withUnsafeBytes { avatars_vips_thumbnail($0.baseAddress, $0.count, Int32(size), 0, &out) }
-        guard status == 0, let out else { throw RenderFailure(step: "master", message: Vips.lastError()) }
+        let status = original.withUnsafeBytes {
+            avatars_vips_thumbnail($0.baseAddress, $0.count, Int32(size), enlarge ? 1 : 0, &out)
+        }
+        guard status == 0, let out else { throw RenderFailure(step: step, message: Vips.lastError()) }
         return VipsImageHandle(out)
     }
 
