@@ -4,6 +4,7 @@ import AvatarHTTP
 import AvatarMetadata
 import AvatarService
 import Hummingbird
+import HummingbirdCore
 import Logging
 import OriginalStorage
 import PostgresMetadata
@@ -66,7 +67,7 @@ public struct AvatarApplication {
         }
         application = Application(
             router: router,
-            server: .http1(additionalChannelHandlers: [cacheHits.handler()]),
+            server: HTTPServerBuilder { responder in AvatarHTTPChannel(responder: responder, cacheHits: cacheHits) },
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "avatars"),
             services: services, logger: logger)
     }

@@ -5,23 +5,32 @@ public struct AvatarHash: Hashable, Sendable, CustomStringConvertible {
     public let value: String
 
     /// Accepts 32, 40 or 64 hex characters in either case; anything else is `nil`.
+    /// Inlinable so that callers get it specialised: it runs on every request.
+    @inlinable
     public init?(_ text: some StringProtocol) {
-        let utf8 = text.utf8
-        guard utf8.count == 32 || utf8.count == 40 || utf8.count == 64, utf8.allSatisfy({ $0.isHexDigit }) else {
-            return nil
+        self.init(validating: String(text))
+    }
+
+    @usableFromInline
+    init?(validating text: String) {
+        var text = text
+        // One pass over the bytes; hex is ASCII, so lowercasing is a byte map, and most
+        // clients send lowercase already.
+        let (valid, hasUppercase) = text.withUTF8 { bytes -> (Bool, Bool) in
+            guard bytes.count == 32 || bytes.count == 40 || bytes.count == 64 else { return (false, false) }
+            var hasUppercase = false
+            for byte in bytes {
+                switch byte {
+                case 0x30...0x39, 0x61...0x66: continue
+                case 0x41...0x46: hasUppercase = true
+                default: return (false, false)
+                }
+            }
+            return (true, hasUppercase)
         }
-        // Hex is ASCII, so lowercasing is a byte map; most clients send lowercase already.
-        self.value =
-            utf8.contains(where: { $0 >= 0x41 && $0 <= 0x46 })
-            ? String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x46 ? $0 + 0x20 : $0 }, as: UTF8.self)
-            : String(text)
+        guard valid else { return nil }
+        value = hasUppercase ? String(decoding: text.utf8.map { $0 <= 0x46 && $0 >= 0x41 ? $0 + 0x20 : $0 }, as: UTF8.self) : text
     }
 
     public var description: String { value }
-}
-
-extension UInt8 {
-    var isHexDigit: Bool {
-        (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self)
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -9,6 +10,17 @@ import Glibc
 enum HTTPDate {
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// The current second's date, for `Date` headers: formatted once a second, not per response.
+    static func now() -> String {
+        let second = Int(Date().timeIntervalSince1970)
+        if let text = current.withLock({ $0.second == second ? $0.text : nil }) { return text }
+        let text = format(Date(timeIntervalSince1970: TimeInterval(second)))
+        current.withLock { $0 = (second, text) }
+        return text
+    }
+
+    private static let current = Mutex<(second: Int, text: String)>((-1, ""))
 
     static func format(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))

@@ -1,6 +1,7 @@
 import AvatarCore
 import AvatarService
 import HTTPTypes
+import NIOHTTP1
 import RenderPipeline
 
 /// How a render request for a stored avatar is answered: render parameters, ETag and
@@ -25,6 +26,10 @@ struct RenderPlan {
 
     /// Whether the client's copy is current, so a `304` with `validators` answers.
     func isNotModified(_ headers: HTTPFields) -> Bool {
+        ConditionalRequest.isNotModified(headers, entityTag: entityTag, lastModified: record.updatedAt)
+    }
+
+    func isNotModified(_ headers: HTTPHeaders) -> Bool {
         ConditionalRequest.isNotModified(headers, entityTag: entityTag, lastModified: record.updatedAt)
     }
 

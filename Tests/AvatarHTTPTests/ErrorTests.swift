@@ -119,7 +119,7 @@ import Testing
             let port = try #require(client.port)
             let token = try await tokens.token(for: TestHashes.md5, ttl: 60)
             let started = ContinuousClock.now
-            let answer = try RawHTTP.exchange(
+            let answer = try await RawHTTP.exchange(
                 port: port,
                 head: "PUT /\(TestHashes.md5.value) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
                     + "Content-Length: \(1 << 30)\r\nContent-Type: image/jpeg\r\n\r\n",
@@ -133,7 +133,7 @@ import Testing
             let piece = [UInt8](repeating: 0xFF, count: 64 * 1024)
             for _ in 0..<12 { chunked += Array("10000\r\n".utf8) + piece + Array("\r\n".utf8) }
             chunked += Array("0\r\n\r\n".utf8)
-            let streamed = try RawHTTP.exchange(
+            let streamed = try await RawHTTP.exchange(
                 port: port,
                 head: "PUT /\(TestHashes.md5.value) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n",

@@ -108,7 +108,22 @@ extension TestResponse {
 enum RawHTTP {
     /// Sends `head` then `body`, returns what the server answered within `timeout` seconds:
     /// the first complete response, or with `untilClosed` everything until the server closes.
-    static func exchange(port: Int, head: String, body: [UInt8], timeout: Int = 5, untilClosed: Bool = false) throws
+    /// The socket blocks, so it runs on a thread of its own: on Swift's shared pool it would
+    /// hold one of the few threads the in-process server's handlers need.
+    static func exchange(port: Int, head: String, body: [UInt8], timeout: Int = 5, untilClosed: Bool = false)
+        async throws -> String
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(
+                    with: Result {
+                        try blockingExchange(port: port, head: head, body: body, timeout: timeout, untilClosed: untilClosed)
+                    })
+            }.start()
+        }
+    }
+
+    private static func blockingExchange(port: Int, head: String, body: [UInt8], timeout: Int, untilClosed: Bool) throws
         -> String
     {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -96,24 +96,24 @@ func metricValue(_ name: String, in client: any TestClientProtocol) async throws
             _ = try await client.upload(try Fixtures.bytes("photo.png"), to: TestHashes.md5, tokens: tokens)
             let port = try #require(client.port)
             let path = "/avatar/\(TestHashes.md5.value)?s=64"
-            let miss = try RawHTTP.exchange(port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
+            let miss = try await RawHTTP.exchange(port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
             #expect(miss.contains("X-Origin-Cache: MISS"))
-            let fast = try RawHTTP.exchange(port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
-            let routed = try RawHTTP.exchange(
+            let fast = try await RawHTTP.exchange(port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
+            // The fast path kept that head encoded; this one is answered from it.
+            let encoded = try await RawHTTP.exchange(port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
+            let routed = try await RawHTTP.exchange(
                 port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: keep-alive\r\n\r\n", body: [])
-            func parts(_ answer: String) -> (head: Set<String>, body: Substring) {
-                let split = answer.range(of: "\r\n\r\n")!
-                let lines = answer[..<split.lowerBound].split(separator: "\r\n").map(String.init)
-                return (Set(lines.filter { !$0.hasPrefix("Date:") && !$0.hasPrefix("Connection:") }), answer[split.upperBound...])
-            }
             #expect(fast.hasPrefix("HTTP/1.1 200") && fast.contains("X-Origin-Cache: HIT"))
-            #expect(parts(fast).head == parts(routed).head)
-            #expect(parts(fast).body == parts(routed).body && parts(miss).body == parts(fast).body)
+            for answer in [fast, encoded] {
+                #expect(parts(answer).head == parts(routed).head)
+                #expect(parts(answer).body == parts(routed).body && parts(miss).body == parts(answer).body)
+                #expect(parts(answer).dates.count == 1 && parts(answer).dates[0].hasSuffix(" GMT"))
+            }
 
-            let etag = try #require(parts(fast).head.first { $0.hasPrefix("ETag: ") }?.dropFirst("ETag: ".count))
+            let etag = try #require(parts(fast).etag)
             let unknown = "/avatar/\(TestHashes.other.value)?s=64"
             let started = ContinuousClock.now
-            let pipelined = try RawHTTP.exchange(
+            let pipelined = try await RawHTTP.exchange(
                 port: port,
                 head: "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n" + "GET \(unknown) HTTP/1.1\r\nHost: t\r\n\r\n"
                     + "HEAD \(path) HTTP/1.1\r\nHost: t\r\n\r\n"
@@ -124,8 +124,55 @@ func metricValue(_ name: String, in client: any TestClientProtocol) async throws
             let statuses = pipelined.ranges(of: "HTTP/1.1 ").map { String(pipelined[$0.upperBound...].prefix(3)) }
             #expect(statuses == ["200", "404", "200", "304", "200"])
             #expect(ContinuousClock.now - started < .seconds(3), "the server closes after Connection: close")
-            #expect(try await metricValue(#"avatars_http_requests_total{route="/avatar/{name}",method="GET",status="200"}"#, in: client) == 5)
+            #expect(try await metricValue(#"avatars_http_requests_total{route="/avatar/{name}",method="GET",status="200"}"#, in: client) == 6)
         }
+    }
+
+    /// A hit answered from a head encoded before (`EncodedResponseHeads`) must stop being
+    /// answered so once the avatar changes or goes.
+    @Test func anEncodedHeadAnswersOnlyWhileTheAvatarIsUnchanged() async throws {
+        let server = try LiveServer()
+        try await server.run { client, tokens in
+            _ = try await client.upload(try Fixtures.bytes("photo.jpg"), to: TestHashes.md5, tokens: tokens)
+            let port = try #require(client.port)
+            let path = "/\(TestHashes.md5.value).png?s=50"
+            func get(_ method: String = "GET") async throws -> String {
+                try await RawHTTP.exchange(port: port, head: "\(method) \(path) HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
+            }
+            let first = try await get()
+            let hits = [try await get(), try await get(), try await get()]
+            #expect(first.contains("X-Origin-Cache: MISS"))
+            for hit in hits {
+                #expect(hit.contains("X-Origin-Cache: HIT") && parts(hit).head == parts(hits[0]).head)
+                #expect(parts(hit).body == parts(first).body)
+            }
+            let head = try await get("HEAD")
+            #expect(parts(head).head == parts(hits[0]).head && parts(head).body.isEmpty)
+
+            _ = try await client.upload(try Fixtures.bytes("photo.webp"), to: TestHashes.md5, tokens: tokens)
+            let replaced = try await get()
+            let replacedHit = try await get()
+            #expect(replaced.contains("X-Origin-Cache: MISS") && replacedHit.contains("X-Origin-Cache: HIT"))
+            #expect(parts(replaced).etag != parts(first).etag && parts(replacedHit).etag == parts(replaced).etag)
+            #expect(parts(replacedHit).body == parts(replaced).body && parts(replaced).body != parts(first).body)
+
+            let token = try await tokens.token(for: TestHashes.md5, ttl: 60)
+            _ = try await client.executeRequest(uri: "/\(TestHashes.md5.value)?token=\(token)", method: .delete, headers: [:], body: nil)
+            #expect(try await get().hasPrefix("HTTP/1.1 404"))
+        }
+    }
+
+    /// One raw answer's header lines but `Date` (and `Connection`), its `Date` values, its
+    /// `ETag` and its body.
+    private func parts(_ answer: String) -> (head: Set<String>, dates: [String], etag: String?, body: Substring) {
+        let split = answer.range(of: "\r\n\r\n")!
+        let lines = answer[..<split.lowerBound].split(separator: "\r\n").map(String.init)
+        return (
+            Set(lines.filter { !$0.hasPrefix("Date:") && !$0.hasPrefix("Connection:") }),
+            lines.filter { $0.hasPrefix("Date: ") }.map { String($0.dropFirst("Date: ".count)) },
+            lines.first { $0.hasPrefix("ETag: ") }.map { String($0.dropFirst("ETag: ".count)) },
+            answer[split.upperBound...]
+        )
     }
 
     @Test func aGarbageCacheFileIsLoggedMovedAsideAndTheServerServes() async throws {
