@@ -64,7 +64,7 @@ public final class CacheHitResponder: Sendable {
         else { return nil }
 
         if plan.isNotModified(head.headers) {
-            return (.parts(response(.notModified, plan.validators), body: nil), 304, route)
+            return (.parts(dated(response(.notModified, plan.validators)), body: nil), 304, route)
         }
         guard let rendered = service.renderInCache(record, parameters: plan.parameters) else { return nil }
         var fields = ResponseHeaders.image(rendered, cacheControl: plan.cacheControl)
@@ -75,9 +75,7 @@ public final class CacheHitResponder: Sendable {
                 responseHead, for: head.uri, hash: request.hash, record: record, parameters: plan.parameters, route: route,
                 contentLength: rendered.bytes.readableBytes)
         }
-        var withDate = responseHead
-        withDate.headers.add(name: "Date", value: HTTPDate.now())
-        return (.parts(withDate, body: head.method == .HEAD ? nil : rendered.bytes), 200, route)
+        return (.parts(dated(responseHead), body: head.method == .HEAD ? nil : rendered.bytes), 200, route)
     }
 
     /// A `200` from a head encoded before, when its record and render still hold.
@@ -89,6 +87,13 @@ public final class CacheHitResponder: Sendable {
         else { return nil }
         let body = head.method == .HEAD ? nil : rendered.bytes
         return (.encoded(head: entry.head, dateAndEnd: encodedHeads.dateAndEnd(), body: body), 200, entry.route)
+    }
+
+    /// `head` with the current `Date`, which every response carries.
+    private func dated(_ head: HTTPResponseHead) -> HTTPResponseHead {
+        var head = head
+        head.headers.add(name: "Date", value: HTTPDate.now())
+        return head
     }
 
     /// A head with the headers every response carries but `Date`.

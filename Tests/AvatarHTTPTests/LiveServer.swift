@@ -149,6 +149,12 @@ enum RawHTTP {
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { break }
             received += chunk[0..<count]
+            // A 304 has no body, whatever its headers say.
+            if !untilClosed, received.starts(with: Array("HTTP/1.1 304".utf8)),
+                received.firstRange(of: Array("\r\n\r\n".utf8)) != nil
+            {
+                break
+            }
             // The head is text; the body may be binary, so it is measured in bytes.
             if !untilClosed, let headEnd = received.firstRange(of: Array("\r\n\r\n".utf8)),
                 let lengthLine = String(decoding: received[..<headEnd.lowerBound], as: UTF8.self).split(separator: "\r\n")

@@ -111,6 +111,10 @@ func metricValue(_ name: String, in client: any TestClientProtocol) async throws
             }
 
             let etag = try #require(parts(fast).etag)
+            let notModified = try await RawHTTP.exchange(
+                port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\nIf-None-Match: \(etag)\r\n\r\n", body: [])
+            #expect(notModified.hasPrefix("HTTP/1.1 304") && parts(notModified).dates.count == 1)
+            #expect(parts(notModified).etag == etag && parts(notModified).body.isEmpty)
             let unknown = "/avatar/\(TestHashes.other.value)?s=64"
             let started = ContinuousClock.now
             let pipelined = try await RawHTTP.exchange(
