@@ -53,7 +53,8 @@ public struct AppConfig: Sendable {
         postgres = metadataBackend == "postgres" ? try Self.postgresSettings(values, environment: environment) : nil
         cache = RenderCacheSettings(
             path: try values.string("cache.path", default: "data/cache"),
-            maxBytes: try values.int("cache.maxBytes", default: 1 << 30, in: (1 << 20)...(1 << 42)))
+            maxBytes: try values.int("cache.maxBytes", default: 1 << 30, in: (1 << 20)...(1 << 42)),
+            memoryBytes: try values.int("cache.memoryBytes", default: 128 << 20, in: 0...(1 << 40)))
         jwtSecret = try values.optionalString("auth.jwtSecret")
         jwtSecretFile = try values.optionalString("auth.jwtSecretFile")
         logLevel = try values.choice(

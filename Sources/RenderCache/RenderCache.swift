@@ -9,7 +9,8 @@ import Synchronization
 /// A node's LMDB cache of encoded renders, bounded by `cache.maxBytes`, surviving restarts.
 ///
 /// Reads run on the caller's thread in a short read-only transaction, closed before the
-/// caller can suspend. Writes are queued and committed in batches by one writer thread;
+/// caller can suspend; renders read are also kept in memory within `memoryBytes`
+/// (`RecentRenders`), so that hot hits skip LMDB and the copy out of it. Writes are queued and committed in batches by one writer thread;
 /// until a write commits, its render is answered from memory. Oldest entries are evicted
 /// once live data passes `evictAbove` of the map.
 public final class RenderCache: Sendable {
@@ -28,6 +29,7 @@ public final class RenderCache: Sendable {
     private let meta: LMDBDatabase
     private let writer: BlockingWorkPool
     private let state: Mutex<State>
+    private let recent: Mutex<RecentRenders>
     private let metrics: RenderCacheMetrics
     private let logger: Logger
 
@@ -46,6 +48,7 @@ public final class RenderCache: Sendable {
             try txn.cursor(ages).last().flatMap { CachedRender.sequence(of: $0.key) }
         }
         state = Mutex(State(nextSequence: (lastSequence ?? 0) + 1))
+        recent = Mutex(RecentRenders(budget: settings.memoryBytes))
         try publishUsage()
     }
 
@@ -55,6 +58,12 @@ public final class RenderCache: Sendable {
             metrics.lookedUp(key, found: true)
             return pending
         }
+        // Masters and originals are read once per render made, not per request.
+        let keptInMemory = key.kind == .render
+        if keptInMemory, let render = recent.withLock({ $0.get(key) }) {
+            metrics.lookedUp(key, found: true)
+            return render
+        }
         let found: CachedRender?
         do {
             found = try environment.read { txn in try txn.get(renders, key: key.bytes).flatMap(CachedRender.init(stored:)) }
@@ -63,6 +72,7 @@ public final class RenderCache: Sendable {
             found = nil
         }
         metrics.lookedUp(key, found: found != nil)
+        if keptInMemory, let found { recent.withLock { $0.add(found, for: key) } }
         return found
     }
 
@@ -193,6 +203,7 @@ public final class RenderCache: Sendable {
             return count
         }
         try releaseFreedPages()
+        recent.withLock { $0.removeAll() }
         metrics.evictions.increment(by: removed)
     }
 
@@ -213,7 +224,12 @@ public final class RenderCache: Sendable {
             }
             return evicted
         }
-        if evicted > 0 { try releaseFreedPages() }
+        if evicted > 0 {
+            try releaseFreedPages()
+            // Evictions are rare, and the evicted keys are only bytes here: the memory starts
+            // over rather than keep renders LMDB no longer has.
+            recent.withLock { $0.removeAll() }
+        }
         metrics.evictions.increment(by: evicted)
     }
 

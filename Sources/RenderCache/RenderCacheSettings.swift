@@ -9,10 +9,14 @@ public struct RenderCacheSettings: Sendable, Equatable {
     public var evictAbove = 0.85
     /// ... and removes the oldest entries until live data is under this share.
     public var evictTo = 0.70
+    /// Renders read from LMDB are also kept in memory up to this many bytes
+    /// (`RecentRenders`); 0 keeps none.
+    public var memoryBytes: Int
 
-    public init(path: String, maxBytes: Int) {
+    public init(path: String, maxBytes: Int, memoryBytes: Int = 128 << 20) {
         self.path = path
         self.maxBytes = maxBytes
+        self.memoryBytes = memoryBytes
     }
 
     /// A single render larger than this is served but never cached.
