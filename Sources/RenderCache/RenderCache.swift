@@ -10,9 +10,10 @@ import Synchronization
 ///
 /// Reads run on the caller's thread in a short read-only transaction, closed before the
 /// caller can suspend; renders read are also kept in memory within `memoryBytes`
-/// (`RecentRenders`), so that hot hits skip LMDB and the copy out of it. Writes are queued and committed in batches by one writer thread;
-/// until a write commits, its render is answered from memory. Oldest entries are evicted
-/// once live data passes `evictAbove` of the map.
+/// (`RecentRenders`), so that hot hits skip LMDB and the copy out of it. Writes are queued
+/// and committed in batches by one writer thread; until a write commits, its render is
+/// answered from memory. Oldest entries are evicted once live data passes `evictAbove` of
+/// the map.
 public final class RenderCache: Sendable {
     private struct State {
         /// Renders queued or being written, answered from here until committed.
