@@ -1,5 +1,4 @@
 import AvatarCore
-import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -29,7 +28,7 @@ final class EncodedResponseHeads: Sendable {
 
     private let capacity: Int
     private let generations = Mutex(Generations())
-    private let dateLine = Mutex<(second: Int, line: ByteBuffer)>((-1, ByteBuffer()))
+    private let dateLine = Mutex<(date: String, line: ByteBuffer)>(("", ByteBuffer()))
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -56,12 +55,12 @@ final class EncodedResponseHeads: Sendable {
         generations.withLock { insert(entry, for: target, into: &$0) }
     }
 
-    /// `Date: <now>` and the empty line that ends the head.
+    /// `Date: <now>` and the empty line that ends the head, made once per `HTTPDate.now()`.
     func dateAndEnd() -> ByteBuffer {
-        let second = Int(Date().timeIntervalSince1970)
-        if let line = dateLine.withLock({ $0.second == second ? $0.line : nil }) { return line }
-        let line = ByteBuffer(string: "Date: \(HTTPDate.now())\r\n\r\n")
-        dateLine.withLock { $0 = (second, line) }
+        let date = HTTPDate.now()
+        if let line = dateLine.withLock({ $0.date == date ? $0.line : nil }) { return line }
+        let line = ByteBuffer(string: "Date: \(date)\r\n\r\n")
+        dateLine.withLock { $0 = (date, line) }
         return line
     }
 
