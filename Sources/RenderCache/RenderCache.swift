@@ -60,7 +60,7 @@ public final class RenderCache: Sendable {
             return pending
         }
         // Masters and originals are read once per render made, not per request.
-        let keptInMemory = key.kind == .render
+        let keptInMemory = key.kind == .render && settings.memoryBytes > 0
         if keptInMemory, let render = recent.withLock({ $0.get(key) }) {
             metrics.lookedUp(key, found: true)
             return render
