@@ -39,6 +39,7 @@ let package = Package(
                        providers: [.apt(["libvips-dev"])]),
         .target(name: "CVips", dependencies: ["CVipsSystem"], path: "Sources/CVips"),
         .target(name: "CVipsProbe", dependencies: ["CVipsSystem"], path: "Sources/CVipsProbe"),
+        .target(name: "CProcess", path: "Sources/CProcess"),
         .target(
             name: "AvatarTestSupport",
             dependencies: [
@@ -155,7 +156,7 @@ let package = Package(
             name: "AvatarApp",
             dependencies: [
                 "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata", "AvatarAuth",
-                "AvatarService", "AvatarHTTP", "S3", "PostgresMetadata", "DefaultAvatars",
+                "AvatarService", "AvatarHTTP", "S3", "PostgresMetadata", "DefaultAvatars", "CProcess",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -84,6 +84,29 @@ public struct AppConfig: Sendable {
         http.cacheControl.unversioned = try values.string(
             "cacheControl.unversioned", default: http.cacheControl.unversioned)
         http.cacheControl.missing = try values.string("cacheControl.missing", default: http.cacheControl.missing)
+        try readConnections(values)
+    }
+
+    /// `http.*` connection limits. `http.maxConnections` must leave file descriptors for
+    /// the stores: at most the hard `RLIMIT_NOFILE` less `FileLimit.reserve`.
+    private mutating func readConnections(_ values: ConfigValues) throws(ConfigFailure) {
+        func seconds(_ key: String, _ current: Duration) throws(ConfigFailure) -> Duration {
+            .seconds(try values.int(key, default: Int(current.components.seconds), in: 1...86_400))
+        }
+        var connections = http.connections
+        connections.headerTimeout = try seconds("http.headerTimeoutSeconds", connections.headerTimeout)
+        connections.idleTimeout = try seconds("http.idleTimeoutSeconds", connections.idleTimeout)
+        connections.bodyTimeout = try seconds("http.bodyTimeoutSeconds", connections.bodyTimeout)
+        let available = FileLimit.hard - FileLimit.reserve
+        connections.maxConnections = try values.int(
+            "http.maxConnections", default: min(connections.maxConnections, max(1, available)), in: 1...Int(Int32.max))
+        guard connections.maxConnections <= available else {
+            throw ConfigFailure(
+                key: "http.maxConnections",
+                reason: "\(connections.maxConnections) is more than the file limit (\(FileLimit.hard)) less \(FileLimit.reserve) for the stores")
+        }
+        http.connections = connections
+        http.answerCacheBytes = try values.int("http.answerCacheBytes", default: http.answerCacheBytes, in: 0...(1 << 40))
     }
 
     /// Reads the JSON file at `path` under environment variables named `AVATARS_` + the key

@@ -54,9 +54,8 @@ public struct AvatarApplication {
         let service = AvatarService(
             originals: originals, index: index, pipeline: pipeline, cache: cache,
             metrics: ServiceMetrics(factory: metricsFactory), logger: logger)
-        let (router, cacheHits) = AvatarRouter.build(
-            service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory,
-            serverName: "avatars")
+        let (router, server) = AvatarRouter.build(
+            service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory)
         if s3 != nil {
             do {
                 try await originals.checkReady()
@@ -67,8 +66,8 @@ public struct AvatarApplication {
         }
         application = Application(
             router: router,
-            server: HTTPServerBuilder { responder in AvatarHTTPChannel(responder: responder, cacheHits: cacheHits) },
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "avatars"),
+            server: server,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: config.http.serverName),
             services: services, logger: logger)
     }
 

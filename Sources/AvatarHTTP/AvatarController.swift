@@ -14,12 +14,14 @@ struct AvatarController {
     let service: AvatarService
     let tokens: UploadTokens
     let settings: HTTPSettings
+    let decision: AnswerDecision
+    let metrics: RequestMetrics
 
     func addRoutes(to router: Router<AvatarRequestContext>) {
         for prefix in ["", "/avatar"] {
             let path = RouterPath("\(prefix)/{name}")
             router.get(path, use: get)
-            router.head(path) { request, context in try await get(request, context: context).createHeadResponse() }
+            router.head(path, use: get)
             router.put(path, use: upload)
             router.post(path, use: upload)
             router.delete(path, use: delete)
@@ -28,48 +30,23 @@ struct AvatarController {
 
     // MARK: Render
 
+    /// A GET or HEAD: the shown image from the hash's record, then, unless the decision
+    /// answers without them, its bytes.
     @Sendable func get(_ request: Request, context: AvatarRequestContext) async throws -> Response {
-        let renderRequest = try RenderRequest(
-            name: try context.parameters.require("name"), query: request.uri.queryParameters, settings: settings)
-        guard let record = try await service.record(for: renderRequest.hash),
-            let plan = RenderPlan(renderRequest, record: record, pipeline: service.pipeline, settings: settings)
-        else {
-            return try await defaultResponse(renderRequest, headers: request.headers)
+        let question = AvatarQuestion(
+            request: try RenderRequest(
+                name: try context.parameters.require("name"), query: request.uri.queryParameters, settings: settings),
+            isHead: request.method == .head, conditions: ConditionalRequest(request.headers))
+        let shown = service.shown(question.request, record: try await service.record(for: question.request.hash))
+        var outcome = decision.decide(question, shown: shown, rendered: nil)
+        if outcome == .needsRender {
+            outcome = decision.decide(question, shown: shown, rendered: try await service.render(shown))
         }
-        if plan.isNotModified(request.headers) {
-            return Response(status: .notModified, headers: plan.validators)
+        guard case .answer(let answer) = outcome else {
+            throw AvatarError.internalFailure(reason: "no answer with the render at hand")
         }
-        let rendered = try await service.render(record, parameters: plan.parameters)
-        return imageResponse(rendered, cacheControl: plan.cacheControl)
-    }
-
-    /// What a request gets when there is no avatar to show it (unknown hash, rating above
-    /// the request's, or `f=y`): the one place that decides, from `d` or `images.default`.
-    private func defaultResponse(_ request: RenderRequest, headers: HTTPFields) async throws -> Response {
-        switch request.defaultImage ?? settings.defaultImage {
-        case .notFound:
-            throw AvatarError.notFound
-        case .redirect(let location):
-            return Response(
-                status: .found, headers: [.location: location, .cacheControl: settings.cacheControl.missing])
-        case .generated(let kind):
-            let parameters = service.pipeline.parameters(size: request.size, format: request.format ?? .png)
-            let entityTag = AvatarService.defaultEntityTag(kind, for: request.hash, parameters: parameters)
-            if ConditionalRequest.isNotModified(headers, entityTag: entityTag, lastModified: nil) {
-                return Response(
-                    status: .notModified,
-                    headers: ResponseHeaders.validators(
-                        entityTag: entityTag, lastModified: nil, cacheControl: settings.cacheControl.missing))
-            }
-            let rendered = try await service.renderDefault(kind, for: request.hash, parameters: parameters)
-            return imageResponse(rendered, cacheControl: settings.cacheControl.missing)
-        }
-    }
-
-    private func imageResponse(_ rendered: RenderedAvatar, cacheControl: String) -> Response {
-        Response(
-            status: .ok, headers: ResponseHeaders.image(rendered, cacheControl: cacheControl),
-            body: .init(byteBuffer: rendered.bytes))
+        metrics.answered(on: .router)
+        return answer.response
     }
 
     // MARK: Upload and delete

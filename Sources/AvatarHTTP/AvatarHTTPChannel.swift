@@ -6,37 +6,56 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
 /// The server's HTTP/1.1 connections: Hummingbird's `HTTP1Channel` pipeline with the
-/// `CacheHitResponder` between NIO's HTTP/1 codec and the conversion to Swift HTTP types,
-/// so that a cache hit is answered without either conversion (measured: they cost more
-/// than the rest of a hit's own work). Everything it passes on reaches the router as
-/// with `HTTP1Channel`.
+/// `AvatarConnectionHandler` between NIO's HTTP/1 codec and the conversion to Swift HTTP
+/// types, so that the connection's guards see every request and response, and an answer
+/// given from memory is never converted either way (those conversions cost more than the
+/// rest of such an answer's work). Everything it passes on reaches the router as with
+/// `HTTP1Channel`. Connections past `http.maxConnections` are closed when accepted.
 public struct AvatarHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     public typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
     public let responder: HTTPChannelHandler.Responder
-    let cacheHits: CacheHitResponder
+    let answers: EventLoopAnswers
+    let limit: ConnectionLimit
 
-    public init(responder: @escaping HTTPChannelHandler.Responder, cacheHits: CacheHitResponder) {
+    init(responder: @escaping HTTPChannelHandler.Responder, answers: EventLoopAnswers, limit: ConnectionLimit) {
         self.responder = responder
-        self.cacheHits = cacheHits
+        self.answers = answers
+        self.limit = limit
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        guard limit.admit() else {
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
+        }
+        channel.closeFuture.whenComplete { [limit] _ in limit.release() }
+        return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            // Every response here is one buffer already in memory. With NIO's default 64 KiB
+            // Every answer here is one buffer already in memory. With NIO's default 64 KiB
             // mark, each larger render would flip the channel unwritable and back: two events
             // through the whole pipeline per request.
             try channel.syncOptions?.setOption(
                 .writeBufferWaterMark, value: .init(low: 512 * 1024, high: 1024 * 1024))
+            let settings = answers.settings.connections
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            // The decoder counts the target and every field against these; the exact
+            // limits (`ConnectionGuard.limit(of:)`) are checked on each decoded head.
+            limits.maxHeaderFieldSize = settings.maxHeadBytes
+            limits.maxHeaderListSize = settings.maxHeadBytes
+            let observer = InboundBytesObserver()
+            try pipeline.addHandler(observer)
             // As `HTTP1Channel`: requests are pipelined by `NIOAsyncChannel`, errors are
             // answered by the application and Swift HTTP types validate outbound headers.
             try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
-            try pipeline.addHandler(cacheHits.handler())
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            try pipeline.addHandler(
+                AvatarConnectionHandler(answers: answers, settings: settings, observer: observer, logger: logger))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(logger: logger))
-            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+            return try NIOAsyncChannel(
+                wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }
     }
 

@@ -2,28 +2,34 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 
-/// Evaluates `If-None-Match` and `If-Modified-Since` (RFC 9110 section 13) for a GET or
-/// HEAD: whether the client's copy is current and a `304` will do.
-enum ConditionalRequest {
-    static func isNotModified(_ headers: HTTPFields, entityTag: String, lastModified: Date?) -> Bool {
-        isNotModified(
-            ifNoneMatch: headers[values: .ifNoneMatch], ifModifiedSince: headers[.ifModifiedSince], entityTag: entityTag,
-            lastModified: lastModified)
+/// A GET or HEAD's `If-None-Match` and `If-Modified-Since` (RFC 9110 section 13), read
+/// from either header type, and whether they make a `304`.
+struct ConditionalRequest: Sendable, Equatable {
+    var ifNoneMatch: [String]
+    var ifModifiedSince: String?
+
+    init(ifNoneMatch: [String] = [], ifModifiedSince: String? = nil) {
+        self.ifNoneMatch = ifNoneMatch
+        self.ifModifiedSince = ifModifiedSince
     }
 
-    static func isNotModified(_ headers: HTTPHeaders, entityTag: String, lastModified: Date?) -> Bool {
-        isNotModified(
-            ifNoneMatch: headers["If-None-Match"], ifModifiedSince: headers.first(name: "If-Modified-Since"),
-            entityTag: entityTag, lastModified: lastModified)
+    init(_ fields: HTTPFields) {
+        self.init(ifNoneMatch: fields[values: .ifNoneMatch], ifModifiedSince: fields[.ifModifiedSince])
     }
 
-    private static func isNotModified(
-        ifNoneMatch: [String], ifModifiedSince: String?, entityTag: String, lastModified: Date?
-    ) -> Bool {
-        if !ifNoneMatch.isEmpty, let ifNoneMatch = ifNoneMatch.joined(separator: ",").nilIfEmpty {
+    init(_ headers: HTTPHeaders) {
+        self.init(ifNoneMatch: headers["If-None-Match"], ifModifiedSince: headers.first(name: "If-Modified-Since"))
+    }
+
+    /// Whether the request carries either condition.
+    var isEmpty: Bool { ifNoneMatch.isEmpty && ifModifiedSince == nil }
+
+    /// Whether the client's copy, of `entityTag` last modified at `lastModified`, is current.
+    func isNotModified(entityTag: String, lastModified: Date?) -> Bool {
+        if let ifNoneMatch = ifNoneMatch.joined(separator: ",").nilIfEmpty {
             // With If-None-Match present, If-Modified-Since is ignored; matching is weak.
             let tags = ifNoneMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            return tags.contains { $0 == "*" || strippingWeakness($0) == strippingWeakness(entityTag) }
+            return tags.contains { $0 == "*" || Self.strippingWeakness($0) == Self.strippingWeakness(entityTag) }
         }
         if let lastModified, let since = ifModifiedSince.flatMap(HTTPDate.parse) {
             return lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970

@@ -66,16 +66,25 @@ struct ErrorResponse {
         }
     }
 
-    func response(cacheControl: CacheControlPolicy) -> Response {
-        var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        headers[.cacheControl] =
+    /// The error's own header fields, its content type and caching policy.
+    func fields(cacheControl: CacheControlPolicy) -> HTTPFields {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.cacheControl] =
             switch status {
             case .notFound: cacheControl.missing
             default: cacheControl.serverError
             }
-        let body = #"{"error":\#(Self.quoted(code)),"message":\#(Self.quoted(message))}"#
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return fields
+    }
+
+    /// `{"error": code, "message": text}`.
+    var body: ByteBuffer {
+        ByteBuffer(string: #"{"error":\#(Self.quoted(code)),"message":\#(Self.quoted(message))}"#)
+    }
+
+    func response(cacheControl: CacheControlPolicy) -> Response {
+        Response(status: status, headers: fields(cacheControl: cacheControl), body: .init(byteBuffer: body))
     }
 
     private static func quoted(_ text: String) -> String {

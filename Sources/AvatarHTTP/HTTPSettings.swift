@@ -8,6 +8,30 @@ public struct HTTPSettings: Sendable, Equatable {
     public var maxSize = 2048
     public var maxUploadBytes = 10 * 1024 * 1024
     public var cacheControl = CacheControlPolicy()
+    /// What the server calls itself in `Server`.
+    public var serverName = "avatars"
+    public var connections = ConnectionSettings()
+    /// Encoded answers the event loop replays (`http.answerCacheBytes`), at most this many bytes.
+    public var answerCacheBytes = 32 << 20
+
+    public init() {}
+}
+
+/// Limits of every HTTP connection (`http.*`).
+public struct ConnectionSettings: Sendable, Equatable {
+    /// The whole request head must arrive within this of its first byte.
+    public var headerTimeout = Duration.seconds(10)
+    /// A kept-alive connection with no request in progress closes after this; it must
+    /// exceed a front proxy's own idle timeout (a load balancer's is often 60 s).
+    public var idleTimeout = Duration.seconds(75)
+    /// A request body must keep arriving: at most this between two of its reads.
+    public var bodyTimeout = Duration.seconds(30)
+    /// Connections open at once; past it new ones are closed at once.
+    public var maxConnections = 4096
+    /// A longer request target is `414`.
+    public var maxTargetBytes = 8 * 1024
+    /// A longer request head (request line and header fields) is `431`.
+    public var maxHeadBytes = 16 * 1024
 
     public init() {}
 }

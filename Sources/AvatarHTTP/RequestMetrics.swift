@@ -11,13 +11,29 @@ final class RequestMetrics: Sendable {
         let status: Int
     }
 
+    /// Which path gave an avatar answer (`avatars_answers_total{path}`).
+    enum AnswerPath: String, CaseIterable {
+        case eventLoop = "event_loop"
+        case router
+    }
+
     private let factory: any MetricsFactory
+    private let answers: [AnswerPath: Counter]
     /// Made once per label set: making them through the factory on every request costs a
     /// registry lookup under a lock.
     private let made = Mutex<[Key: (Counter, Timer)]>([:])
 
     init(factory: any MetricsFactory) {
         self.factory = factory
+        answers = Dictionary(
+            uniqueKeysWithValues: AnswerPath.allCases.map {
+                ($0, Counter(label: "avatars_answers_total", dimensions: [("path", $0.rawValue)], factory: factory))
+            })
+    }
+
+    /// Counts an avatar answer (image, default, `304`, `302` or `404`) given by `path`.
+    func answered(on path: AnswerPath) {
+        answers[path]?.increment()
     }
 
     func record(route: String, method: String, status: Int, since start: ContinuousClock.Instant) {

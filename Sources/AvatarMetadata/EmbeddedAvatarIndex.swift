@@ -9,17 +9,24 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     private let records: LMDBDatabase
     /// LMDB takes one writer at a time; writes wait on this pool, not on request threads.
     private let writer: BlockingWorkPool
+    /// Reads can page-fault, so they wait on threads of their own too.
+    private let readers: BlockingWorkPool
 
     public init(path: String, mapSize: Int = 1 << 30) throws {
         environment = try LMDBEnvironment(path: path, options: .init(mapSize: mapSize))
         try environment.clearStaleReaders()
         records = try environment.openDatabase("avatars")
         writer = BlockingWorkPool(threads: 1)
+        readers = BlockingWorkPool(threads: 2)
     }
 
     public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
+        let environment = environment
+        let records = records
         do {
-            return try environment.read { txn in try Self.decode(txn.get(records, key: Array(hash.value.utf8))) }
+            return try await readers.run {
+                try environment.read { txn in try Self.decode(txn.bytes(records, key: Array(hash.value.utf8))) }
+            }
         } catch {
             throw .storageUnavailable(reason: "metadata read: \(error)")
         }
@@ -29,7 +36,7 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         try await writing { environment, records in
             try environment.write { txn in
                 let key = Array(facts.hash.value.utf8)
-                let previous = try Self.decode(txn.get(records, key: key))
+                let previous = try Self.decode(txn.bytes(records, key: key))
                 let record = AvatarRecord(facts, replacing: previous, at: now)
                 try txn.put(records, key: key, value: Self.encoder.encode(record))
                 return SavedRecord(record: record, replaced: previous)
@@ -41,7 +48,7 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         try await writing { environment, records in
             try environment.write { txn in
                 let key = Array(hash.value.utf8)
-                let previous = try Self.decode(txn.get(records, key: key))
+                let previous = try Self.decode(txn.bytes(records, key: key))
                 if previous != nil { try txn.delete(records, key: key) }
                 return previous
             }
@@ -58,6 +65,8 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
 
     public func shutdown() async throws {
         try await writer.shutdown()
+        try await readers.shutdown()
+        environment.close()
     }
 
     private func writing<T: Sendable>(
@@ -78,7 +87,7 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         return encoder
     }()
 
-    private static func decode(_ bytes: UnsafeRawBufferPointer?) throws -> AvatarRecord? {
+    private static func decode(_ bytes: [UInt8]?) throws -> AvatarRecord? {
         guard let bytes else { return nil }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970

@@ -43,72 +43,60 @@ public final class AvatarService: Sendable {
         index.recordInMemory(for: hash)
     }
 
-    /// The render of `record` with `parameters` when this node's render cache holds it;
-    /// never renders, never suspends.
-    public func renderInCache(_ record: AvatarRecord, parameters: RenderParameters) -> RenderedAvatar? {
-        guard let cached = cache.get(Self.renderKey(record, parameters)) else { return nil }
-        return RenderedAvatar(
-            bytes: cached.bytes, contentType: cached.contentType,
-            entityTag: RenderedAvatar.entityTag(record: record, parameters: parameters), lastModified: record.updatedAt,
-            source: .cache)
-    }
-
-    /// The avatar `record` describes, rendered with `parameters`: from the original's master
-    /// up to `RenderParameters.masterSize`, else from the original.
-    /// `.notFound` when its original has gone missing from the store.
-    public func render(_ record: AvatarRecord, parameters: RenderParameters) async throws(AvatarError)
-        -> RenderedAvatar
-    {
-        try await cachedRender(
-            Self.renderKey(record, parameters), entityTag: RenderedAvatar.entityTag(record: record, parameters: parameters),
-            lastModified: record.updatedAt
-        ) {
-            if parameters.rendersFromMaster {
-                return try await self.pipeline.render(master: try await self.master(of: record), parameters: parameters)
-            }
-            return try await self.pipeline.render(original: try await self.original(of: record), parameters: parameters)
+    /// What `request` shows given the hash's `record` (`nil`: no avatar stored): the avatar,
+    /// unless `f=y` or its rating is above the request's, else the request's default.
+    public func shown(_ request: RenderRequest, record: AvatarRecord?) -> ShownImage {
+        if let record, !request.forceDefault, record.rating <= request.rating {
+            return .avatar(
+                record, pipeline.parameters(size: request.size, format: request.format ?? record.format.defaultOutput))
+        }
+        switch request.defaultImage {
+        case .notFound: return .notFound
+        case .redirect(let location): return .redirect(location)
+        case .generated(let kind):
+            return .generated(kind, request.hash, pipeline.parameters(size: request.size, format: request.format ?? .png))
         }
     }
 
-    /// A generated default for `hash`, drawn by `DefaultArt` and rendered like an avatar.
-    public func renderDefault(_ kind: GeneratedDefault, for hash: AvatarHash, parameters: RenderParameters)
+    /// The render of `shown` when this node holds it in memory (renders kept from the
+    /// cache file and writes pending); never reads the disk, never suspends.
+    public func renderInMemory(_ shown: ShownImage) -> RenderedAvatar? {
+        guard let key = shown.renderKey, let cached = cache.inMemory(key) else { return nil }
+        return RenderedAvatar(bytes: cached.bytes, contentType: cached.contentType, source: .cache)
+    }
+
+    /// The bytes of `shown`: from this node's render cache, else rendered once however many
+    /// requests ask at the same time. An avatar up to `RenderParameters.masterSize` comes
+    /// from its original's master, a larger one from the original; `.notFound` when its
+    /// original has gone missing from the store.
+    public func render(_ shown: ShownImage) async throws(AvatarError) -> RenderedAvatar {
+        switch shown {
+        case .avatar(let record, let parameters):
+            return try await cachedRender(shown) {
+                if parameters.rendersFromMaster {
+                    return try await self.pipeline.render(master: try await self.master(of: record), parameters: parameters)
+                }
+                return try await self.pipeline.render(original: try await self.original(of: record), parameters: parameters)
+            }
+        case .generated(let kind, let hash, let parameters):
+            return try await cachedRender(shown) {
+                let svg = Array(DefaultArt.svg(kind, hash: hash.value, size: parameters.size).utf8)
+                return try await self.pipeline.render(original: svg, parameters: parameters)
+            }
+        case .redirect, .notFound:
+            throw .internalFailure(reason: "nothing to render for \(shown)")
+        }
+    }
+
+    /// The render of `shown`: from the render cache, else made once by `make` however many
+    /// requests ask at the same time, and handed to the cache.
+    private func cachedRender(_ shown: ShownImage, make: @escaping @Sendable () async throws -> RenderedImage)
         async throws(AvatarError) -> RenderedAvatar
     {
-        try await cachedRender(
-            RenderCacheKey(hash: hash.value, version: Self.defaultVariant(kind), parameters: parameters.fingerprint),
-            entityTag: Self.defaultEntityTag(kind, for: hash, parameters: parameters), lastModified: nil
-        ) {
-            let svg = Array(DefaultArt.svg(kind, hash: hash.value, size: parameters.size).utf8)
-            return try await self.pipeline.render(original: svg, parameters: parameters)
+        guard let key = shown.renderKey else { throw .internalFailure(reason: "nothing to render for \(shown)") }
+        if let cached = await cache.get(key) {
+            return RenderedAvatar(bytes: cached.bytes, contentType: cached.contentType, source: .cache)
         }
-    }
-
-    /// The ETag of a generated default, known before rendering so revalidations cost nothing.
-    public static func defaultEntityTag(_ kind: GeneratedDefault, for hash: AvatarHash, parameters: RenderParameters)
-        -> String
-    {
-        "\"\(defaultVariant(kind))-\(hash.value.prefix(16))-\(parameters.fingerprint)\""
-    }
-
-    /// Names a default's drawing: the kind, the art version and, for initials, the letters.
-    private static func defaultVariant(_ kind: GeneratedDefault) -> String {
-        var variant = "default-\(kind.keyword)-a\(DefaultArt.version)"
-        if case .initials(let letters) = kind { variant += "-" + OriginalVersion.of(Array(letters.utf8)) }
-        return variant
-    }
-
-    /// The render under `key`: from the render cache, else made once by `make` however many
-    /// requests ask at the same time, and handed to the cache.
-    private func cachedRender(
-        _ key: RenderCacheKey, entityTag: String, lastModified: Date?,
-        make: @escaping @Sendable () async throws -> RenderedImage
-    ) async throws(AvatarError) -> RenderedAvatar {
-        func answer(_ render: CachedRender, _ origin: RenderedAvatar.Source) -> RenderedAvatar {
-            RenderedAvatar(
-                bytes: render.bytes, contentType: render.contentType, entityTag: entityTag, lastModified: lastModified,
-                source: origin)
-        }
-        if let cached = cache.get(key) { return answer(cached, .cache) }
         do {
             let rendered = try await coalescer.render(key, recheck: { cache.pending(key) }) {
                 let image = try await make()
@@ -117,17 +105,13 @@ public final class AvatarService: Sendable {
                 self.cache.store(render, for: key)
                 return render
             }
-            return answer(rendered, .render)
+            return RenderedAvatar(bytes: rendered.bytes, contentType: rendered.contentType, source: .render)
         } catch let error as AvatarError {
             throw error
         } catch {
             logger.error("render failed", metadata: ["key": "\(key)", "error": "\(error)"])
             throw .renderFailed("the image could not be rendered")
         }
-    }
-
-    private static func renderKey(_ record: AvatarRecord, _ parameters: RenderParameters) -> RenderCacheKey {
-        RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint)
     }
 
     private static func masterKey(_ record: AvatarRecord) -> RenderCacheKey {
@@ -138,7 +122,7 @@ public final class AvatarService: Sendable {
     /// original once however many renders need it at the same time.
     private func master(of record: AvatarRecord) async throws -> MasterImage {
         let key = Self.masterKey(record)
-        if let cached = cache.get(key), let master = MasterImage(serialized: Array(cached.bytes.readableBytesView)) {
+        if let cached = await cache.get(key), let master = MasterImage(serialized: Array(cached.bytes.readableBytesView)) {
             return master
         }
         let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
@@ -167,7 +151,7 @@ public final class AvatarService: Sendable {
     /// store (and then kept in the cache for the next size of the same avatar).
     private func original(_ key: OriginalKey) async throws(AvatarError) -> [UInt8]? {
         let cacheKey = RenderCacheKey.original(hash: key.hash.value, version: key.version)
-        if originals.isRemote, let cached = cache.get(cacheKey) { return Array(cached.bytes.readableBytesView) }
+        if originals.isRemote, let cached = await cache.get(cacheKey) { return Array(cached.bytes.readableBytesView) }
         metrics.originalReads.increment()
         guard let bytes = try await originals.get(key) else { return nil }
         keepLocally(bytes, key)

@@ -1,15 +1,8 @@
 #include "avatars_vips.h"
-#include <malloc.h>
 #include <stdlib.h>
 #include <vips/vector.h>
 
 int avatars_vips_start(const char *program_name) {
-    // glibc gives threads arenas of their own (up to 8 per core) and each keeps what a
-    // render freed; decoding a 5,000 px original takes tens of MiB. Two arenas held the
-    // benchmark's memory scenario at 70 to 80 MiB of RssAnon against 161 to 197, renders
-    // no slower. Set before the render threads exist; MALLOC_ARENA_MAX still decides if set.
-    if (getenv("MALLOC_ARENA_MAX") == NULL)
-        mallopt(M_ARENA_MAX, 2);
     if (VIPS_INIT(program_name) != 0)
         return -1;
     // Renders are keyed and cached by us; libvips' operation cache only costs memory.

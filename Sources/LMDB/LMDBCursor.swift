@@ -1,21 +1,23 @@
-import Foundation
 import CLMDB
+import Foundation
 
-/// Walks a database in key order (bytewise). Entries are borrowed from the map and valid
-/// until the transaction ends.
+/// Walks a database in key order (bytewise), inside `LMDBTransaction.withCursor` only:
+/// once closed, every call throws. Entries are copies, valid for as long as they are kept.
 public final class LMDBCursor {
-    public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+    public typealias Entry = (key: [UInt8], value: [UInt8])
 
-    private let handle: OpaquePointer
+    private var handle: OpaquePointer?
 
-    init(transaction: LMDBTransaction, database: LMDBDatabase) throws {
+    init(transaction: OpaquePointer, database: LMDBDatabase) throws {
         var cursor: OpaquePointer?
-        try LMDBError.check(mdb_cursor_open(transaction.handle, database.dbi, &cursor), "mdb_cursor_open")
-        self.handle = cursor!
+        try LMDBError.check(mdb_cursor_open(transaction, database.dbi, &cursor), "mdb_cursor_open")
+        self.handle = cursor
     }
 
-    deinit {
-        mdb_cursor_close(handle)
+    /// Closes the cursor; `withCursor` does so before its transaction ends.
+    func close() {
+        if let handle { mdb_cursor_close(handle) }
+        handle = nil
     }
 
     public func first() throws -> Entry? { try move(MDB_FIRST) }
@@ -32,7 +34,12 @@ public final class LMDBCursor {
 
     /// Deletes the entry under the cursor (write transactions only).
     public func deleteCurrent() throws {
-        try LMDBError.check(mdb_cursor_del(handle, 0), "mdb_cursor_del")
+        try LMDBError.check(mdb_cursor_del(try openHandle(), 0), "mdb_cursor_del")
+    }
+
+    private func openHandle() throws -> OpaquePointer {
+        guard let handle else { throw LMDBError(code: EINVAL, operation: "cursor used after it closed") }
+        return handle
     }
 
     private func move(_ op: MDB_cursor_op) throws -> Entry? {
@@ -42,12 +49,12 @@ public final class LMDBCursor {
 
     private func get(_ key: inout MDB_val, _ op: MDB_cursor_op) throws -> Entry? {
         var value = MDB_val()
-        let result = mdb_cursor_get(handle, &key, &value, op)
+        let result = mdb_cursor_get(try openHandle(), &key, &value, op)
         if result == MDB_NOTFOUND { return nil }
         try LMDBError.check(result, "mdb_cursor_get")
         return (
-            UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size),
-            UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
+            Array(UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)),
+            Array(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
         )
     }
 }

@@ -1,5 +1,6 @@
 import CLMDB
 import Foundation
+import Synchronization
 
 /// One LMDB environment: a memory-mapped file holding named databases.
 ///
@@ -22,7 +23,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
         }
     }
 
-    let handle: OpaquePointer
+    private let state: Mutex<OpaquePointer?>
     /// The directory holding `data.mdb` and `lock.mdb`.
     public let path: String
 
@@ -43,12 +44,28 @@ public final class LMDBEnvironment: @unchecked Sendable {
             mdb_env_close(env)
             throw error
         }
-        self.handle = env
+        self.state = Mutex(env)
         self.path = path
     }
 
     deinit {
-        mdb_env_close(handle)
+        close()
+    }
+
+    /// Closes the environment; every later call throws. Call it once no transaction is open.
+    public func close() {
+        state.withLock { handle in
+            if let open = handle { mdb_env_close(open) }
+            handle = nil
+        }
+    }
+
+    /// The handle while the environment is open.
+    private func handle() throws -> OpaquePointer {
+        guard let handle = state.withLock({ $0 }) else {
+            throw LMDBError(code: EINVAL, operation: "environment used after it closed")
+        }
+        return handle
     }
 
     /// Opens (creating if needed) a named database; `nil` names the main one.
@@ -56,8 +73,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
         try write { txn in
             var dbi: MDB_dbi = 0
             let result: Int32 =
-                if let name { mdb_dbi_open(txn.handle, name, UInt32(MDB_CREATE), &dbi) } else {
-                    mdb_dbi_open(txn.handle, nil, UInt32(MDB_CREATE), &dbi)
+                if let name { mdb_dbi_open(try txn.openHandle(), name, UInt32(MDB_CREATE), &dbi) } else {
+                    mdb_dbi_open(try txn.openHandle(), nil, UInt32(MDB_CREATE), &dbi)
                 }
             try LMDBError.check(result, "mdb_dbi_open \(name ?? "main")")
             return LMDBDatabase(dbi: dbi)
@@ -67,7 +84,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// Runs `body` in a read-only transaction, aborted when `body` returns.
     /// Buffers read inside are valid only until then.
     public func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
-        let txn = try LMDBTransaction(environment: self, readOnly: true)
+        let txn = try LMDBTransaction(environment: try handle(), readOnly: true)
         defer { txn.abort() }
         return try body(txn)
     }
@@ -75,7 +92,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// Runs `body` in a write transaction, committed when it returns and aborted when it throws.
     /// Blocks while another write transaction is open.
     public func write<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
-        let txn = try LMDBTransaction(environment: self, readOnly: false)
+        let txn = try LMDBTransaction(environment: try handle(), readOnly: false)
         do {
             let result = try body(txn)
             try txn.commit()
@@ -90,7 +107,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     @discardableResult
     public func clearStaleReaders() throws -> Int {
         var dead: Int32 = 0
-        try LMDBError.check(mdb_reader_check(handle, &dead), "mdb_reader_check")
+        try LMDBError.check(mdb_reader_check(try handle(), &dead), "mdb_reader_check")
         return Int(dead)
     }
 
@@ -98,8 +115,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public func usage() throws -> LMDBUsage {
         var info = MDB_envinfo()
         var stat = MDB_stat()
-        try LMDBError.check(mdb_env_info(handle, &info), "mdb_env_info")
-        try LMDBError.check(mdb_env_stat(handle, &stat), "mdb_env_stat")
+        try LMDBError.check(mdb_env_info(try handle(), &info), "mdb_env_info")
+        try LMDBError.check(mdb_env_stat(try handle(), &stat), "mdb_env_stat")
         return LMDBUsage(
             mapSize: info.me_mapsize,
             pageSize: Int(stat.ms_psize),
@@ -109,7 +126,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Flushes to disk; needed only when opened with `skipSync`.
     public func sync() throws {
-        try LMDBError.check(mdb_env_sync(handle, 1), "mdb_env_sync")
+        try LMDBError.check(mdb_env_sync(try handle(), 1), "mdb_env_sync")
     }
 }
 

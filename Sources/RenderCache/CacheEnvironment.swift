@@ -44,7 +44,7 @@ enum CacheEnvironment {
         let ages = try environment.openDatabase("ages")
         let meta = try environment.openDatabase("meta")
         // Reading every age entry's head proves the trees are walkable before serving from them.
-        _ = try environment.read { txn in (try txn.count(renders), try txn.cursor(ages).last()?.key.count) }
+        _ = try environment.read { txn in (try txn.count(renders), try txn.withCursor(ages) { try $0.last()?.key.count }) }
         return Opened(environment: environment, renders: renders, ages: ages, meta: meta)
     }
 

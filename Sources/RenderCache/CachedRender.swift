@@ -30,7 +30,7 @@ public struct CachedRender: Sendable, Equatable {
         bytes = ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: value[(9 + typeLength)...]))
     }
 
-    static func sequence(of value: UnsafeRawBufferPointer) -> UInt64? {
+    static func sequence(of value: some Collection<UInt8>) -> UInt64? {
         guard value.count >= 8 else { return nil }
         return value.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }

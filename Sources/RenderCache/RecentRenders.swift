@@ -1,48 +1,31 @@
+import AvatarCore
 import NIOCore
 
-/// Renders read from LMDB, kept in memory within a byte budget, first in first out. A hit
-/// answered from here skips the read transaction and the copy out of the map: measured, a
-/// fifth of a hit's server time. Bytes are counted as the buffers' capacity, which NIO
-/// rounds up to a power of two, so the budget is what the memory costs. Renders are
-/// immutable under their key, so a render kept here is always the one LMDB has or had.
+/// Renders read from LMDB, kept in memory within a byte budget, first in first out, so a
+/// hit skips the read transaction and the copy out of the map and can be answered on an
+/// event loop. Bytes are counted as the buffers' capacity, which NIO rounds up to a power
+/// of two, so the budget is what the memory costs. Renders are immutable under their
+/// key, so a render kept here is always the one LMDB has or had.
 struct RecentRenders {
-    private var renders: [RenderCacheKey: CachedRender] = [:]
-    /// Keys in the order they came, oldest from `oldest` on.
-    private var order: [RenderCacheKey] = []
-    private var oldest = 0
-    private(set) var bytes = 0
-    let budget: Int
+    private var renders: ByteBudgetFIFO<RenderCacheKey, CachedRender>
 
     init(budget: Int) {
-        self.budget = budget
+        renders = ByteBudgetFIFO(budget: budget)
     }
+
+    var bytes: Int { renders.bytes }
+    var budget: Int { renders.budget }
 
     func get(_ key: RenderCacheKey) -> CachedRender? {
-        renders[key]
+        renders.get(key)
     }
 
-    /// Keeps `render`, dropping the oldest renders until it fits. A render over an eighth of
-    /// the budget is not kept: it would push out many others.
+    /// Keeps `render`; one over an eighth of the budget is not kept.
     mutating func add(_ render: CachedRender, for key: RenderCacheKey) {
-        let size = render.bytes.capacity
-        guard size <= budget / 8, renders[key] == nil else { return }
-        while bytes + size > budget, oldest < order.count {
-            if let gone = renders.removeValue(forKey: order[oldest]) { bytes -= gone.bytes.capacity }
-            oldest += 1
-        }
-        if oldest >= 1024, oldest * 2 >= order.count {
-            order.removeFirst(oldest)
-            oldest = 0
-        }
-        renders[key] = render
-        order.append(key)
-        bytes += size
+        renders.add(render, for: key, cost: render.bytes.capacity, largest: renders.budget / 8)
     }
 
     mutating func removeAll() {
-        renders = [:]
-        order = []
-        oldest = 0
-        bytes = 0
+        renders.removeAll()
     }
 }

@@ -8,9 +8,9 @@ import Synchronization
 
 /// A node's LMDB cache of encoded renders, bounded by `cache.maxBytes`, surviving restarts.
 ///
-/// Reads run on the caller's thread in a short read-only transaction, closed before the
-/// caller can suspend; renders read are also kept in memory within `memoryBytes`
-/// (`RecentRenders`), so that hot hits skip LMDB and the copy out of it. Writes are queued
+/// Reads of the file run on reader threads of their own in short read-only transactions;
+/// renders read are also kept in memory within `memoryBytes` (`RecentRenders`), so that
+/// hot hits skip LMDB and the copy out of it, and can be answered on an event loop. Writes are queued
 /// and committed in batches by one writer thread; until a write commits, its render is
 /// answered from memory. Oldest entries are evicted once live data passes `evictAbove` of
 /// the map.
@@ -29,6 +29,7 @@ public final class RenderCache: Sendable {
     private let ages: LMDBDatabase
     private let meta: LMDBDatabase
     private let writer: BlockingWorkPool
+    private let readers: BlockingWorkPool
     private let state: Mutex<State>
     private let recent: Mutex<RecentRenders>
     private let metrics: RenderCacheMetrics
@@ -42,39 +43,49 @@ public final class RenderCache: Sendable {
         ages = opened.ages
         meta = opened.meta
         writer = BlockingWorkPool(threads: 1)
+        readers = BlockingWorkPool(threads: settings.readerThreads)
         metrics = RenderCacheMetrics(factory: metricsFactory)
         self.logger = logger
         let ages = opened.ages
         let lastSequence = try opened.environment.read { txn in
-            try txn.cursor(ages).last().flatMap { CachedRender.sequence(of: $0.key) }
+            try txn.withCursor(ages) { try $0.last().flatMap { CachedRender.sequence(of: $0.key) } }
         }
         state = Mutex(State(nextSequence: (lastSequence ?? 0) + 1))
         recent = Mutex(RecentRenders(budget: settings.memoryBytes))
         try publishUsage()
     }
 
-    /// The render under `key`, from memory while its write is pending, else from LMDB.
-    public func get(_ key: RenderCacheKey) -> CachedRender? {
-        if let pending = state.withLock({ $0.pending[key] }) {
-            metrics.lookedUp(key, found: true)
-            return pending
-        }
-        // Masters and originals are read once per render made, not per request.
-        let keptInMemory = key.kind == .render && settings.memoryBytes > 0
-        if keptInMemory, let render = recent.withLock({ $0.get(key) }) {
-            metrics.lookedUp(key, found: true)
-            return render
-        }
+    /// The render under `key` when it is in memory: its write pending, or kept from a read
+    /// of the cache file. Never touches the disk, so an event loop may ask. Counted as a
+    /// hit when found; a miss here is counted by the `get` that follows.
+    public func inMemory(_ key: RenderCacheKey) -> CachedRender? {
+        let found = state.withLock({ $0.pending[key] }) ?? (keepsInMemory(key) ? recent.withLock { $0.get(key) } : nil)
+        if found != nil { metrics.lookedUp(key, found: true) }
+        return found
+    }
+
+    /// The render under `key`: from memory, else read from the cache file on the reader
+    /// threads (a read can page-fault, so it never runs on the caller's thread).
+    public func get(_ key: RenderCacheKey) async -> CachedRender? {
+        if let found = inMemory(key) { return found }
         let found: CachedRender?
         do {
-            found = try environment.read { txn in try txn.get(renders, key: key.bytes).flatMap(CachedRender.init(stored:)) }
+            found = try await readers.run { [environment, renders] in
+                try environment.read { txn in try txn.get(renders, key: key.bytes) { CachedRender(stored: $0) } ?? nil }
+            }
         } catch {
             logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
             found = nil
         }
         metrics.lookedUp(key, found: found != nil)
-        if keptInMemory, let found { recent.withLock { $0.add(found, for: key) } }
+        if keepsInMemory(key), let found { recent.withLock { $0.add(found, for: key) } }
         return found
+    }
+
+    /// Renders are kept in memory after a read; masters and originals are read once per
+    /// render made, not per request.
+    private func keepsInMemory(_ key: RenderCacheKey) -> Bool {
+        key.kind == .render && settings.memoryBytes > 0
     }
 
     /// A render queued for writing but not yet committed.
@@ -122,6 +133,8 @@ public final class RenderCache: Sendable {
         try await flush()
         try environment.sync()
         try await writer.shutdown()
+        try await readers.shutdown()
+        environment.close()
     }
 
     // MARK: The writer
@@ -187,7 +200,7 @@ public final class RenderCache: Sendable {
     private func insert(_ batch: [(RenderCacheKey, CachedRender, UInt64)]) throws {
         try environment.write { txn in
             for (key, render, sequence) in batch {
-                if let previous = try txn.get(renders, key: key.bytes).flatMap(CachedRender.sequence(of:)) {
+                if let previous = try txn.get(renders, key: key.bytes, { CachedRender.sequence(of: $0) }) ?? nil {
                     try txn.delete(ages, key: sequenceKey(previous))
                 }
                 try txn.put(renders, key: key.bytes, value: render.encoded(sequence: sequence))
@@ -216,14 +229,15 @@ public final class RenderCache: Sendable {
         let evicted = try environment.write { txn in
             func liveBytes() throws -> Int { (try txn.pages(renders) + txn.pages(ages)) * pageSize + incoming }
             guard Double(try liveBytes()) > limit * above else { return 0 }
-            let cursor = try txn.cursor(ages)
-            var evicted = 0
-            while Double(try liveBytes()) > limit * to, let oldest = try cursor.first() {
-                try txn.delete(renders, key: Array(oldest.value))
-                try cursor.deleteCurrent()
-                evicted += 1
+            return try txn.withCursor(ages) { cursor in
+                var evicted = 0
+                while Double(try liveBytes()) > limit * to, let oldest = try cursor.first() {
+                    try txn.delete(renders, key: oldest.value)
+                    try cursor.deleteCurrent()
+                    evicted += 1
+                }
+                return evicted
             }
-            return evicted
         }
         if evicted > 0 {
             try releaseFreedPages()

@@ -13,6 +13,9 @@ public struct RenderCacheSettings: Sendable, Equatable {
     /// (`RecentRenders`); 0 keeps none.
     public var memoryBytes: Int
 
+    /// Threads that read the cache file, off the event loops and Swift's shared pool.
+    public var readerThreads = 2
+
     public init(path: String, maxBytes: Int, memoryBytes: Int = 128 << 20) {
         self.path = path
         self.maxBytes = maxBytes

@@ -38,6 +38,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let config = try await options.load()
+        RenderingProcess.prepare()
+        FileLimit.raiseSoftLimit()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "avatars")
         logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info

@@ -19,7 +19,7 @@ import Testing
             configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 100)
             configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            let url = "http://127.0.0.1:\(port)/\(TestHashes.md5.value).avif?s=2048"
+            let url = "http://localhost:\(port)/\(TestHashes.md5.value).avif?s=2048"
             let gate = Gate()
             let results = try await withThrowingTaskGroup(of: (UInt, [UInt8], String?).self) { group in
                 for _ in 0..<100 {

@@ -126,19 +126,8 @@ enum RawHTTP {
     private static func blockingExchange(port: Int, head: String, body: [UInt8], timeout: Int, untilClosed: Bool) throws
         -> String
     {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw POSIXError(.EIO) }
+        let descriptor = try connectToLocalhost(port: port)
         defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
         var limit = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         let payload = Array(head.utf8) + body
@@ -149,8 +138,8 @@ enum RawHTTP {
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { break }
             received += chunk[0..<count]
-            // A 304 has no body, whatever its headers say.
-            if !untilClosed, received.starts(with: Array("HTTP/1.1 304".utf8)),
+            // A 304, and the answer to a HEAD, have no body, whatever their headers say.
+            if !untilClosed, received.starts(with: Array("HTTP/1.1 304".utf8)) || head.hasPrefix("HEAD "),
                 received.firstRange(of: Array("\r\n\r\n".utf8)) != nil
             {
                 break
@@ -166,5 +155,25 @@ enum RawHTTP {
             }
         }
         return String(decoding: received, as: UTF8.self)
+    }
+
+    /// A blocking TCP socket connected to `localhost:port`, trying each address the name
+    /// has (`::1` and `127.0.0.1` on a plain Debian), as the live test server binds the name.
+    static func connectToLocalhost(port: Int) throws -> Int32 {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo("localhost", String(port), &hints, &found) == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
+        defer { freeaddrinfo(found) }
+        var next = found
+        while let address = next {
+            let descriptor = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
+            if descriptor >= 0 {
+                if connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return descriptor }
+                close(descriptor)
+            }
+            next = address.pointee.ai_next
+        }
+        throw POSIXError(.ECONNREFUSED)
     }
 }

@@ -98,13 +98,11 @@ struct ServiceFixture {
         // Above the master's size, so the render needs the original itself.
         let size = RenderParameters.masterSize + 1
         await #expect(throws: AvatarError.notFound) {
-            try await fixture.service.render(
-                saved.record, parameters: fixture.service.pipeline.parameters(size: size, format: .jpeg))
+            try await fixture.service.render(.avatar(saved.record, fixture.service.pipeline.parameters(size: size, format: .jpeg)))
         }
         let second = try ServiceFixture(sharingStoresWith: fixture)
         await #expect(throws: AvatarError.notFound) {
-            try await second.service.render(
-                saved.record, parameters: second.service.pipeline.parameters(size: 10, format: .jpeg))
+            try await second.service.render(.avatar(saved.record, second.service.pipeline.parameters(size: 10, format: .jpeg)))
         }
     }
 
@@ -115,8 +113,7 @@ struct ServiceFixture {
         let sizes = [16, 80, 200, RenderParameters.masterSize]
         var firstBytes: [[UInt8]] = []
         for size in sizes {
-            let rendered = try await first.service.render(
-                saved.record, parameters: first.service.pipeline.parameters(size: size, format: .png))
+            let rendered = try await first.service.render(.avatar(saved.record, first.service.pipeline.parameters(size: size, format: .png)))
             firstBytes.append(Array(rendered.bytes.readableBytesView))
         }
         #expect(first.counter("avatars_renders_total") == sizes.count)
@@ -129,8 +126,7 @@ struct ServiceFixture {
         let secondBytes = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             for (position, size) in sizes.enumerated() {
                 group.addTask {
-                    let rendered = try await second.service.render(
-                        saved.record, parameters: second.service.pipeline.parameters(size: size, format: .png))
+                    let rendered = try await second.service.render(.avatar(saved.record, second.service.pipeline.parameters(size: size, format: .png)))
                     return (position, Array(rendered.bytes.readableBytesView))
                 }
             }
@@ -141,8 +137,7 @@ struct ServiceFixture {
         #expect(second.counter("avatars_original_reads_total") == 1)
 
         // Larger sizes are rendered from the original.
-        _ = try await first.service.render(
-            saved.record, parameters: first.service.pipeline.parameters(size: RenderParameters.masterSize + 1, format: .png))
+        _ = try await first.service.render(.avatar(saved.record, first.service.pipeline.parameters(size: RenderParameters.masterSize + 1, format: .png)))
         #expect(first.counter("avatars_original_reads_total") == 1)
     }
 }

@@ -10,19 +10,19 @@ import Testing
         return (environment, try environment.openDatabase("test"))
     }
 
-    func string(_ buffer: UnsafeRawBufferPointer?) -> String? {
-        buffer.map { String(decoding: $0, as: UTF8.self) }
+    func string(_ bytes: [UInt8]?) -> String? {
+        bytes.map { String(decoding: $0, as: UTF8.self) }
     }
 
     @Test func putGetDelete() throws {
         let (environment, db) = try open()
         try environment.write { txn in try txn.put(db, key: Array("k".utf8), value: Array("v1".utf8)) }
-        #expect(try environment.read { try string($0.get(db, key: Array("k".utf8))) } == "v1")
+        #expect(try environment.read { try string($0.bytes(db, key: Array("k".utf8))) } == "v1")
         try environment.write { txn in try txn.put(db, key: Array("k".utf8), value: Array("v2".utf8)) }
-        #expect(try environment.read { try string($0.get(db, key: Array("k".utf8))) } == "v2")
+        #expect(try environment.read { try string($0.bytes(db, key: Array("k".utf8))) } == "v2")
         #expect(try environment.write { try $0.delete(db, key: Array("k".utf8)) })
         #expect(try environment.write { try $0.delete(db, key: Array("k".utf8)) } == false)
-        #expect(try environment.read { try $0.get(db, key: Array("k".utf8)) } == nil)
+        #expect(try environment.read { try $0.bytes(db, key: Array("k".utf8)) } == nil)
     }
 
     @Test func aThrowingWriteIsRolledBack() throws {
@@ -34,7 +34,7 @@ import Testing
                 throw Abort()
             }
         }
-        #expect(try environment.read { try $0.get(db, key: Array("k".utf8)) } == nil)
+        #expect(try environment.read { try $0.bytes(db, key: Array("k".utf8)) } == nil)
     }
 
     @Test func cursorWalksInKeyOrder() throws {
@@ -43,19 +43,33 @@ import Testing
             for key in ["b", "d", "a", "c"] { try txn.put(db, key: Array(key.utf8), value: Array(key.uppercased().utf8)) }
         }
         let keys: [String] = try environment.read { txn in
-            let cursor = try txn.cursor(db)
-            var keys: [String] = []
-            var entry = try cursor.first()
-            while let current = entry {
-                keys.append(string(current.key)! + string(current.value)!)
-                entry = try cursor.next()
+            try txn.withCursor(db) { cursor in
+                var keys: [String] = []
+                var entry = try cursor.first()
+                while let current = entry {
+                    keys.append((string(current.key) ?? "") + (string(current.value) ?? ""))
+                    entry = try cursor.next()
+                }
+                return keys
             }
-            return keys
         }
         #expect(keys == ["aA", "bB", "cC", "dD"])
-        let seek = try environment.read { txn in try txn.cursor(db).seek(atOrAfter: Array("bb".utf8)).map { string($0.key) } }
+        let seek = try environment.read { txn in try txn.withCursor(db) { try $0.seek(atOrAfter: Array("bb".utf8)).map { string($0.key) } } }
         #expect(seek == "c")
         #expect(try environment.read { try $0.count(db) } == 4)
+    }
+
+    /// A transaction, a cursor or an environment used after it ended throws instead of
+    /// reading freed memory.
+    @Test func nothingIsUsableAfterItEnds() throws {
+        let (environment, db) = try open()
+        try environment.write { try $0.put(db, key: Array("k".utf8), value: Array("v".utf8)) }
+        let escapedTransaction = try environment.read { $0 }
+        #expect(throws: LMDBError.self) { try escapedTransaction.bytes(db, key: Array("k".utf8)) }
+        let escapedCursor = try environment.read { txn in try txn.withCursor(db) { $0 } }
+        #expect(throws: LMDBError.self) { try escapedCursor.first() }
+        environment.close()
+        #expect(throws: LMDBError.self) { try environment.read { try $0.count(db) } }
     }
 
     @Test func mapFullIsReportedAndLeavesTheEnvironmentUsable() throws {
@@ -86,7 +100,7 @@ import Testing
         }
         let (environment, db) = try open()
         #expect(try environment.clearStaleReaders() == 0)
-        #expect(try environment.read { try string($0.get(db, key: Array("k".utf8))) } == "kept")
+        #expect(try environment.read { try string($0.bytes(db, key: Array("k".utf8))) } == "kept")
         let usage = try environment.usage()
         #expect(usage.mapSize == 1 << 20 && usage.bytesUsed > 0 && usage.bytesUsed <= usage.mapSize)
     }

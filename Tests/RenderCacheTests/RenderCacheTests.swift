@@ -36,13 +36,13 @@ import Testing
 
     @Test func storedRendersAreServedBeforeAndAfterTheirCommit() async throws {
         let cache = try open()
-        #expect(cache.get(key(1)) == nil)
+        #expect(await cache.get(key(1)) == nil)
         cache.store(render(1), for: key(1))
-        #expect(cache.get(key(1)) == render(1))
+        #expect(await cache.get(key(1)) == render(1))
         try await cache.flush()
         #expect(cache.pending(key(1)) == nil)
-        #expect(cache.get(key(1)) == render(1))
-        #expect(cache.get(key(1, version: "v2")) == nil)
+        #expect(await cache.get(key(1)) == render(1))
+        #expect(await cache.get(key(1, version: "v2")) == nil)
         #expect(try cache.usage().entries == 1)
         #expect(metrics.contains(#"avatars_cache_hits_total{kind="render"} 2"#))
         #expect(metrics.contains(#"avatars_cache_misses_total{kind="render"} 2"#))
@@ -57,7 +57,7 @@ import Testing
             try await cache.close()
         }
         let reopened = try open()
-        for index in 0..<20 { #expect(reopened.get(key(index)) == render(index)) }
+        for index in 0..<20 { #expect(await reopened.get(key(index)) == render(index)) }
         reopened.store(render(99), for: key(99))
         try await reopened.flush()
         #expect(try reopened.usage().entries == 21)
@@ -74,8 +74,8 @@ import Testing
                 try await cache.flush()
                 // Read back, so renders are also kept in memory: what LMDB evicts must not
                 // be answered from there either.
-                _ = cache.get(key(index))
-                if index < 10 { _ = cache.get(key(0)) }
+                _ = await cache.get(key(index))
+                if index < 10 { _ = await cache.get(key(0)) }
             }
         }
         try await cache.flush()
@@ -87,8 +87,8 @@ import Testing
             "\(records.all)")
         #expect(usage.bytes <= Int(Double(maxBytes) * 0.85))
         #expect(usage.entries > 10 && usage.entries < count)
-        for index in (count - 10)..<count { #expect(cache.get(key(index)) == render(index, bytes: 30_000)) }
-        for index in 0..<10 { #expect(cache.get(key(index)) == nil) }
+        for index in (count - 10)..<count { #expect(await cache.get(key(index)) == render(index, bytes: 30_000)) }
+        for index in 0..<10 { #expect(await cache.get(key(index)) == nil) }
         let fileSize = try FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int ?? .max
         #expect(fileSize <= maxBytes)
         #expect(!metrics.contains("avatars_cache_evictions_total 0"))
@@ -100,8 +100,8 @@ import Testing
         cache.store(render(1, bytes: (1 << 20) / 8 + 1), for: key(1))
         cache.store(render(2, bytes: (1 << 20) / 8), for: key(2))
         try await cache.flush()
-        #expect(cache.get(key(1)) == nil)
-        #expect(cache.get(key(2)) != nil)
+        #expect(await cache.get(key(1)) == nil)
+        #expect(await cache.get(key(2)) != nil)
         try await cache.close()
     }
 
@@ -111,7 +111,7 @@ import Testing
         let cache = try open()
         cache.store(render(1), for: key(1))
         try await cache.flush()
-        #expect(cache.get(key(1)) == render(1))
+        #expect(await cache.get(key(1)) == render(1))
         #expect(records.all.contains { $0.level == .warning && $0.message.contains("moving it aside") })
         let parent = (path as NSString).deletingLastPathComponent
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent).contains { $0.hasPrefix("cache.unusable-") })
@@ -126,15 +126,15 @@ import Testing
         }
         do {
             let smaller = try open(maxBytes: 4 << 20)
-            #expect(smaller.get(key(1)) == render(1), "a data file within the new bound is kept")
+            #expect(await smaller.get(key(1)) == render(1), "a data file within the new bound is kept")
             for index in 2..<40 { smaller.store(render(index, bytes: 80_000), for: key(index)) }
             try await smaller.close()
         }
         let smallest = try open(maxBytes: 1 << 20)
-        #expect(smallest.get(key(1)) == nil, "a data file beyond the new bound is replaced")
+        #expect(await smallest.get(key(1)) == nil, "a data file beyond the new bound is replaced")
         smallest.store(render(2), for: key(2))
         try await smallest.flush()
-        #expect(smallest.get(key(2)) != nil)
+        #expect(await smallest.get(key(2)) != nil)
         let fileSize = try FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int ?? .max
         #expect(fileSize <= 1 << 20)
         try await smallest.close()

@@ -1,43 +1,29 @@
 import AvatarCore
+import AvatarService
 import DefaultAvatars
 import Hummingbird
-
-/// A GET or HEAD for an avatar, parsed and validated: the one typed form of every
-/// render URL (`/<hash>[.ext]` and `/avatar/<hash>[.ext]`).
-public struct RenderRequest: Sendable, Equatable {
-    public var hash: AvatarHash
-    /// The format the URL's extension asks for; `nil` means the original's family.
-    public var format: ImageFormat?
-    /// Side of the square, already clamped to `images.maxSize`.
-    public var size: Int
-    /// The `v=` parameter, if any: a version the client expects.
-    public var version: String?
-    /// `d` / `default`; `nil` means the server's `images.default`.
-    public var defaultImage: DefaultImage?
-    /// `f` / `forcedefault` = `y` or `yes`: answer with the default even for a known hash.
-    public var forceDefault: Bool
-    /// `r` / `rating`: the highest rating the page accepts.
-    public var rating: Rating
-}
 
 extension RenderRequest {
     /// Parses the path segment (`<hash>[.ext]`) and the query. Throws `.invalidHash` or
     /// `.invalidParameter`, never anything that becomes a 5xx.
-    public init(name: String, query: Parameters, settings: HTTPSettings) throws(AvatarError) {
-        let (hash, format) = try Self.parse(name: name)
-        self.hash = hash
-        self.format = format
-        self.size = try Self.size(query, settings: settings)
-        self.version = query.get("v")
-        self.forceDefault = (query.get("f") ?? query.get("forcedefault")).map { ["y", "yes"].contains($0.lowercased()) } ?? false
-        self.rating = try Self.rating(query.get("r") ?? query.get("rating")) ?? .g
+    public init(name: some StringProtocol, query: Parameters, settings: HTTPSettings) throws(AvatarError) {
+        let (hash, format) = try Self.parse(name: String(name))
+        var defaultImage = settings.defaultImage
         if let value = query.get("d") ?? query.get("default") {
             do {
-                self.defaultImage = try DefaultImage.parse(value, initials: query.get("initials"), name: query.get("name"))
+                defaultImage =
+                    try DefaultImage.parse(value, initials: query.get("initials"), name: query.get("name"))
+                    ?? settings.defaultImage
             } catch {
                 throw .invalidParameter(name: "d", reason: error.reason)
             }
         }
+        self.init(
+            hash: hash, format: format, size: try Self.size(query, settings: settings), version: query.get("v"),
+            defaultImage: defaultImage,
+            forceDefault: (query.get("f") ?? query.get("forcedefault")).map { ["y", "yes"].contains($0.lowercased()) }
+                ?? false,
+            rating: try Self.rating(query.get("r") ?? query.get("rating")) ?? .g)
     }
 
     /// An `r` / `rating` value (on renders and uploads): `nil` when absent, `400` when not

@@ -1,0 +1,74 @@
+import AvatarCore
+import AvatarService
+import HTTPTypes
+import NIOCore
+
+/// What a GET or HEAD of an avatar asks: the typed render request, whether it is a HEAD,
+/// and its conditions.
+struct AvatarQuestion: Sendable, Equatable {
+    var request: RenderRequest
+    var isHead: Bool
+    var conditions: ConditionalRequest
+}
+
+/// The one place where an avatar answer is decided: status, validators, `304`,
+/// `Cache-Control`, content headers, the common headers and `Server`, and HEAD without a
+/// body. Pure: the router and the event loop each look up what it needs (the shown
+/// image, then maybe its render) in their own way, and both get their answer from here.
+struct AnswerDecision: Sendable {
+    /// What a question needs next.
+    enum Outcome: Equatable {
+        case answer(AvatarAnswer)
+        /// The shown image's bytes are needed: ask again with them.
+        case needsRender
+    }
+
+    let settings: HTTPSettings
+    let serverName: String
+
+    /// The answer to `question` about `shown`, given its render when there is one.
+    func decide(_ question: AvatarQuestion, shown: ShownImage, rendered: RenderedAvatar?) -> Outcome {
+        switch shown {
+        case .notFound:
+            let error = ErrorResponse(.notFound)
+            var fields = error.fields(cacheControl: settings.cacheControl)
+            let body = error.body
+            fields[.contentLength] = String(body.readableBytes)
+            return .answer(finished(error.status, fields, body: body, question))
+        case .redirect(let location):
+            let fields: HTTPFields = [
+                .location: location, .cacheControl: settings.cacheControl.missing, .contentLength: "0",
+            ]
+            return .answer(finished(.found, fields, body: nil, question))
+        case .avatar, .generated:
+            guard let validator = shown.validator else { return .needsRender }
+            var fields: HTTPFields = [.eTag: "\"\(validator)\"", .cacheControl: cacheControl(question.request, shown)]
+            if let lastModified = shown.lastModified { fields[.lastModified] = HTTPDate.format(lastModified) }
+            if question.conditions.isNotModified(entityTag: "\"\(validator)\"", lastModified: shown.lastModified) {
+                return .answer(finished(.notModified, fields, body: nil, question))
+            }
+            guard let rendered else { return .needsRender }
+            fields[.contentType] = rendered.contentType
+            fields[Self.originCache] = rendered.source.rawValue
+            fields[.contentLength] = String(rendered.bytes.readableBytes)
+            return .answer(finished(.ok, fields, body: rendered.bytes, question))
+        }
+    }
+
+    /// `HIT` when the bytes came from this node's render cache, `MISS` when rendered now.
+    static let originCache = HTTPField.Name("X-Origin-Cache")!
+
+    private func cacheControl(_ request: RenderRequest, _ shown: ShownImage) -> String {
+        guard case .avatar(let record, _) = shown else { return settings.cacheControl.missing }
+        return request.version == record.version ? settings.cacheControl.versioned : settings.cacheControl.unversioned
+    }
+
+    /// The answer with the headers every response carries, and no body for a HEAD.
+    private func finished(_ status: HTTPResponse.Status, _ fields: HTTPFields, body: ByteBuffer?, _ question: AvatarQuestion)
+        -> AvatarAnswer
+    {
+        var fields = fields
+        CommonHeaders.add(to: &fields, serverName: serverName)
+        return AvatarAnswer(status: status, fields: fields, body: question.isHead ? nil : body)
+    }
+}

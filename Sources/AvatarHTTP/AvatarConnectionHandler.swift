@@ -1,0 +1,229 @@
+import AvatarCore
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP/1 connection's handler between NIO's codec and the conversion to Swift HTTP
+/// types (`AvatarHTTPChannel`). It enforces the connection's guards (`ConnectionGuard`:
+/// head, body and idle deadlines, head limits; and write backpressure: while the peer
+/// does not read, no more requests are read), answers what `EventLoopAnswers` can answer
+/// from memory, passes everything else on to the router, and stamps `Date` on every head.
+/// A request is answered here only when no request passed on is unanswered, so responses
+/// keep their order.
+final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let answers: EventLoopAnswers
+    private var connection: ConnectionGuard
+    /// Requests passed to the router whose responses have not ended.
+    private var passedOn = 0
+    /// Whether the body and end of a request answered here are still to be read.
+    private var answered = false
+    /// Whether anything has been read on to the router since the last read-complete.
+    private var readsPassedOn = false
+    /// A read asked for while the channel was not writable, to be made once it is.
+    private var readHeld = false
+    /// Whether the connection is closing after an answer to a bad head.
+    private var refusing = false
+    private var deadlineTask: Scheduled<Void>?
+    private var scheduledDeadline: NIODeadline?
+    /// The HTTP/1 encoder's place in the pipeline: bytes written from there go straight to
+    /// the socket, which is how an encoded head is replayed.
+    private var encoder: ChannelHandlerContext?
+    private var context: ChannelHandlerContext?
+    /// The observer before the decoder: it reports raw bytes, and whether the request line
+    /// is unfinished.
+    private let observer: InboundBytesObserver
+    private let logger: Logger
+
+    init(answers: EventLoopAnswers, settings: ConnectionSettings, observer: InboundBytesObserver, logger: Logger) {
+        self.answers = answers
+        self.connection = ConnectionGuard(settings: settings, now: .now())
+        self.observer = observer
+        self.logger = logger
+        observer.arrived = { [weak self] in self?.bytesArrived() }
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        rescheduleDeadline(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadlineTask?.cancel()
+        deadlineTask = nil
+        encoder = nil
+        self.context = nil
+        observer.arrived = nil
+    }
+
+    /// Raw bytes came in, before the decoder has seen them.
+    private func bytesArrived() {
+        connection.bytesArrived(at: .now())
+        if let context { rescheduleDeadline(context) }
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refusing else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            connection.headArrived(at: .now())
+            if let limit = connection.limit(of: head) {
+                // Behind a response still owed, an answer now would come out of order.
+                guard passedOn == 0 else { return context.close(promise: nil) }
+                refuse(limit == .targetTooLong ? .uriTooLong : .requestHeaderFieldsTooLarge, context: context)
+                return
+            }
+            let start = ContinuousClock.now
+            if passedOn == 0, context.channel.isWritable,
+                let (replay, status, route) = answers.answer(head, canReplayEncoded: encoder != nil)
+            {
+                answered = true
+                write(replay, context: context)
+                answers.metrics.record(route: route.rawValue, method: head.method.rawValue, status: status, since: start)
+            } else {
+                passedOn += 1
+                readsPassedOn = true
+                context.fireChannelRead(data)
+            }
+        case .body:
+            connection.bytesArrived(at: .now())
+            if !answered {
+                readsPassedOn = true
+                context.fireChannelRead(data)
+            }
+        case .end:
+            connection.requestEnded()
+            observer.requestEnded()
+            if answered {
+                answered = false
+                // Answered already: its response has ended too.
+                connection.responseEnded(at: .now())
+            } else {
+                readsPassedOn = true
+                context.fireChannelRead(data)
+            }
+        }
+        rescheduleDeadline(context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // With nothing read on since the last one, the handlers behind have nothing to
+        // deliver, and the event would only cost a trip through them.
+        guard readsPassedOn else { return }
+        readsPassedOn = false
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, readHeld {
+            readHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A head NIO's decoder refused: over its size limits, or malformed. Answered here
+        // when nothing else is owed; otherwise Hummingbird answers after what is owed.
+        guard let parseError = error as? HTTPParserError, passedOn == 0, !refusing else {
+            context.fireErrorCaught(error)
+            return
+        }
+        switch parseError {
+        case .headerOverflow:
+            refuse(observer.requestLineIsOpen ? .uriTooLong : .requestHeaderFieldsTooLarge, context: context)
+        default: refuse(.badRequest, context: context)
+        }
+    }
+
+    // MARK: Outbound
+
+    func read(context: ChannelHandlerContext) {
+        guard context.channel.isWritable else {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(var head):
+            ResponseDate.stamp(&head)
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .end:
+            passedOn = max(0, passedOn - 1)
+            connection.responseEnded(at: .now())
+            context.write(data, promise: promise)
+            rescheduleDeadline(context)
+        case .body:
+            context.write(data, promise: promise)
+        }
+    }
+
+    private func write(_ replay: EventLoopAnswers.Replay, context: ChannelHandlerContext) {
+        switch replay {
+        case .encoded(let head, let body):
+            // Below the encoder, which keeps no state between responses of known length.
+            guard let encoder else { return }
+            encoder.write(NIOAny(IOData.byteBuffer(head)), promise: nil)
+            encoder.write(NIOAny(IOData.byteBuffer(ResponseDate.encodedLine())), promise: nil)
+            if let body { encoder.write(NIOAny(IOData.byteBuffer(body)), promise: nil) }
+            context.flush()
+        case .decided(let answer):
+            var head = answer.head
+            ResponseDate.stamp(&head)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            if let body = answer.body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+
+    /// Answers a head over a limit (or one the decoder refused) with `status` and closes.
+    private func refuse(_ status: HTTPResponse.Status, context: ChannelHandlerContext) {
+        refusing = true
+        let error = ErrorResponse(status: status, code: status.code == 400 ? "bad_request" : "request_too_large",
+            message: status.reasonPhrase)
+        var fields = error.fields(cacheControl: answers.settings.cacheControl)
+        CommonHeaders.add(to: &fields, serverName: answers.settings.serverName)
+        fields[.connection] = "close"
+        let body = error.body
+        fields[.contentLength] = String(body.readableBytes)
+        var head = AvatarAnswer(status: status, fields: fields, body: body).head
+        ResponseDate.stamp(&head)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Deadlines
+
+    /// Keeps one timer at the connection's deadline. A later deadline leaves the timer as
+    /// it is: when it fires it looks again, so a busy connection costs no timer per request.
+    private func rescheduleDeadline(_ context: ChannelHandlerContext) {
+        guard let deadline = connection.deadline else { return }
+        if let scheduled = scheduledDeadline, scheduled <= deadline { return }
+        deadlineTask?.cancel()
+        scheduledDeadline = deadline
+        deadlineTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            deadlineTask = nil
+            scheduledDeadline = nil
+            if connection.isExpired(at: .now()) {
+                logger.debug("closing a connection past its deadline", metadata: ["reading": "\(connection.reading)"])
+                context.close(promise: nil)
+            } else {
+                rescheduleDeadline(context)
+            }
+        }
+    }
+}

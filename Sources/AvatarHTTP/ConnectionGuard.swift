@@ -1,0 +1,102 @@
+import NIOCore
+import NIOHTTP1
+
+/// The deadlines and head limits of one HTTP/1 connection, as a pure state machine: the
+/// channel handler tells it what arrived and what was answered, and asks it when the
+/// connection must close. Tested without I/O.
+///
+/// - A request head must arrive whole within `headerTimeout` of its first byte, however
+///   slowly its bytes trickle in.
+/// - A request body must keep arriving: at most `bodyTimeout` between two reads.
+/// - With no request in progress and none unanswered, the connection may idle for
+///   `idleTimeout`.
+struct ConnectionGuard {
+    /// What the connection is reading.
+    enum Reading: Equatable {
+        /// Nothing of the next request yet.
+        case betweenRequests
+        /// Part of a request head, since its first byte.
+        case head(since: NIODeadline)
+        /// A request body, last read at.
+        case body(lastRead: NIODeadline)
+    }
+
+    /// A request head over a limit, answered with its status and then closed.
+    enum HeadLimit: Equatable {
+        case targetTooLong
+        case headTooLarge
+    }
+
+    let settings: ConnectionSettings
+    private(set) var reading = Reading.betweenRequests
+    /// Requests read whose responses have not ended.
+    private(set) var unanswered = 0
+    private var idleSince: NIODeadline
+
+    init(settings: ConnectionSettings, now: NIODeadline) {
+        self.settings = settings
+        idleSince = now
+    }
+
+    /// Bytes came in from the peer.
+    mutating func bytesArrived(at now: NIODeadline) {
+        switch reading {
+        case .betweenRequests: reading = .head(since: now)
+        case .head: break
+        case .body: reading = .body(lastRead: now)
+        }
+    }
+
+    /// A whole request head was decoded.
+    mutating func headArrived(at now: NIODeadline) {
+        reading = .body(lastRead: now)
+    }
+
+    /// A request ended: its response is now owed.
+    mutating func requestEnded() {
+        reading = .betweenRequests
+        unanswered += 1
+    }
+
+    /// A response ended.
+    mutating func responseEnded(at now: NIODeadline) {
+        unanswered = max(0, unanswered - 1)
+        idleSince = now
+    }
+
+    /// When the connection must close if nothing changes; `nil` while the server owes a
+    /// response and reads nothing (the render deadlines bound that).
+    var deadline: NIODeadline? {
+        switch reading {
+        case .head(let since): since + TimeAmount(settings.headerTimeout)
+        case .body(let lastRead): lastRead + TimeAmount(settings.bodyTimeout)
+        case .betweenRequests: unanswered == 0 ? idleSince + TimeAmount(settings.idleTimeout) : nil
+        }
+    }
+
+    func isExpired(at now: NIODeadline) -> Bool {
+        deadline.map { $0 <= now } ?? false
+    }
+
+    /// The limit `head` is over, if any. The head's size is counted as it was sent: the
+    /// request line, and each field as `name: value` and its line break.
+    func limit(of head: HTTPRequestHead) -> HeadLimit? {
+        let target = head.uri.utf8.count
+        if target > settings.maxTargetBytes { return .targetTooLong }
+        var size = head.method.rawValue.utf8.count + target + 12
+        for field in head.headers {
+            size += field.name.utf8.count + field.value.utf8.count + 4
+            if size > settings.maxHeadBytes { return .headTooLarge }
+        }
+        return size > settings.maxHeadBytes ? .headTooLarge : nil
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflowAgain) = nanoseconds.addingReportingOverflow(attoseconds / 1_000_000_000)
+        self = .nanoseconds(overflow || overflowAgain ? .max : total)
+    }
+}

@@ -1,0 +1,92 @@
+import AvatarCore
+import AvatarService
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import NIOCore
+import NIOHTTP1
+
+/// Which avatar route a target names, for the request metrics' labels.
+enum AnswerRoute: String, Sendable {
+    case plain = "/{name}"
+    case gravatar = "/avatar/{name}"
+}
+
+/// Answers avatar GETs and HEADs on the event loop when everything the answer needs is in
+/// memory: the hash's record in the metadata cache and, when the answer has a body, the
+/// render among the renders kept in memory. The answer comes from `AnswerDecision`, as
+/// the router's does; this only looks up its inputs without waiting, and hands the
+/// request on (returns `nil`) when any needs I/O. `200`s are kept encoded in
+/// `AnswerCache`, a cache of that decision.
+final class EventLoopAnswers: Sendable {
+    /// What the connection writes.
+    enum Replay {
+        /// A decided answer, written as parts through NIO's encoder.
+        case decided(AvatarAnswer)
+        /// A head encoded before (up to its `Date` line) and the body, written below the encoder.
+        case encoded(head: ByteBuffer, body: ByteBuffer?)
+    }
+
+    let service: AvatarService
+    let decision: AnswerDecision
+    let settings: HTTPSettings
+    let metrics: RequestMetrics
+    let cache: AnswerCache
+
+    init(service: AvatarService, decision: AnswerDecision, settings: HTTPSettings, metrics: RequestMetrics) {
+        self.service = service
+        self.decision = decision
+        self.settings = settings
+        self.metrics = metrics
+        cache = AnswerCache(budget: settings.answerCacheBytes)
+    }
+
+    /// The answer to `head` when it can be given without waiting, else `nil`; `.encoded`
+    /// only when `canReplayEncoded`.
+    func answer(_ head: HTTPRequestHead, canReplayEncoded: Bool) -> (replay: Replay, status: Int, route: AnswerRoute)? {
+        guard head.method == .GET || head.method == .HEAD,
+            // Connection management (close, HTTP/1.0) stays with the router; so do
+            // absolute-form targets, which the router sees as their path.
+            head.version == .http1_1, !head.headers.contains(name: "connection"), head.uri.utf8.first == UInt8(ascii: "/")
+        else { return nil }
+        let conditions = ConditionalRequest(head.headers)
+        let isHead = head.method == .HEAD
+        if canReplayEncoded, conditions.isEmpty, let replayed = replay(head.uri, isHead: isHead) { return replayed }
+
+        let uri = URI(head.uri)
+        let (route, name): (AnswerRoute, Substring) =
+            uri.path.hasPrefix("/avatar/") ? (.gravatar, uri.path.dropFirst("/avatar/".count)) : (.plain, uri.path.dropFirst())
+        guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")),
+            let request = try? RenderRequest(name: name, query: uri.queryParameters, settings: settings),
+            case .some(let record) = service.recordInMemory(for: request.hash)
+        else { return nil }
+        let question = AvatarQuestion(request: request, isHead: isHead, conditions: conditions)
+        let shown = service.shown(request, record: record)
+        var outcome = decision.decide(question, shown: shown, rendered: nil)
+        if outcome == .needsRender {
+            guard let rendered = service.renderInMemory(shown) else { return nil }
+            outcome = decision.decide(question, shown: shown, rendered: rendered)
+        }
+        guard case .answer(let answer) = outcome else { return nil }
+        if conditions.isEmpty, !isHead {
+            cache.store(answer, for: head.uri, hash: request.hash, record: record, shown: shown, route: route)
+        }
+        metrics.answered(on: .eventLoop)
+        return (.decided(answer), Int(answer.status.code), route)
+    }
+
+    /// The `200` kept for `target`, while the record it was decided from is current and
+    /// its render is in memory.
+    private func replay(_ target: String, isHead: Bool) -> (replay: Replay, status: Int, route: AnswerRoute)? {
+        guard let entry = cache.entry(for: target) else { return nil }
+        guard case .some(let record) = service.recordInMemory(for: entry.hash), record == entry.record,
+            let rendered = service.renderInMemory(entry.shown), rendered.bytes.readableBytes == entry.contentLength
+        else {
+            // Decided afresh, and kept anew, from what holds now.
+            cache.remove(target)
+            return nil
+        }
+        metrics.answered(on: .eventLoop)
+        return (.encoded(head: entry.head, body: isHead ? nil : rendered.bytes), 200, entry.route)
+    }
+}

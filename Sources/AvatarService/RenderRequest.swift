@@ -1,0 +1,34 @@
+import AvatarCore
+import DefaultAvatars
+
+/// A GET or HEAD for an avatar, parsed and validated: the one typed form of every render
+/// URL (`/<hash>[.ext]` and `/avatar/<hash>[.ext]`), which the HTTP layer makes and the
+/// service answers.
+public struct RenderRequest: Sendable, Equatable {
+    public var hash: AvatarHash
+    /// The format the URL's extension asks for; `nil` means the original's family.
+    public var format: ImageFormat?
+    /// Side of the square, already clamped to `images.maxSize`.
+    public var size: Int
+    /// The `v=` parameter, if any: a version the client expects.
+    public var version: String?
+    /// What to show when there is no avatar to show: `d` / `default`, else `images.default`.
+    public var defaultImage: DefaultImage
+    /// `f` / `forcedefault` = `y` or `yes`: answer with the default even for a known hash.
+    public var forceDefault: Bool
+    /// `r` / `rating`: the highest rating the page accepts.
+    public var rating: Rating
+
+    public init(
+        hash: AvatarHash, format: ImageFormat?, size: Int, version: String?, defaultImage: DefaultImage,
+        forceDefault: Bool, rating: Rating
+    ) {
+        self.hash = hash
+        self.format = format
+        self.size = size
+        self.version = version
+        self.defaultImage = defaultImage
+        self.forceDefault = forceDefault
+        self.rating = rating
+    }
+}
