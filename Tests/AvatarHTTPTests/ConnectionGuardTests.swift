@@ -1,0 +1,57 @@
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import AvatarHTTP
+
+/// The connection's deadlines and head limits, without I/O.
+@Suite struct ConnectionGuardTests {
+    let start = NIODeadline.uptimeNanoseconds(1_000_000_000_000)
+    let settings = ConnectionSettings()
+
+    func at(_ seconds: Int64) -> NIODeadline { start + .seconds(seconds) }
+
+    @Test func aHeadTricklingInIsClosedAtItsDeadlineFromTheFirstByte() {
+        var connection = ConnectionGuard(settings: settings, now: start)
+        connection.bytesArrived(at: at(1))
+        for second in 2...10 { connection.bytesArrived(at: at(Int64(second))) }
+        #expect(!connection.isExpired(at: at(10)))
+        #expect(connection.isExpired(at: at(11)), "a byte a second does not extend the head's deadline")
+    }
+
+    @Test func anIdleConnectionClosesAfterTheIdleTimeoutAndNotWhileAnswerIsOwed() {
+        var connection = ConnectionGuard(settings: settings, now: start)
+        #expect(connection.deadline == at(75))
+        connection.bytesArrived(at: at(1))
+        connection.headArrived(at: at(1))
+        connection.requestEnded()
+        #expect(connection.deadline == nil, "the server owes an answer")
+        connection.responseEnded(at: at(100))
+        #expect(connection.deadline == at(175))
+        #expect(connection.isExpired(at: at(175)) && !connection.isExpired(at: at(174)))
+    }
+
+    @Test func aBodyMustKeepArriving() {
+        var connection = ConnectionGuard(settings: settings, now: start)
+        connection.bytesArrived(at: at(0))
+        connection.headArrived(at: at(0))
+        connection.bytesArrived(at: at(29))
+        #expect(connection.deadline == at(59))
+        connection.requestEnded()
+        #expect(connection.unanswered == 1 && connection.deadline == nil)
+    }
+
+    @Test func headLimits() {
+        let connection = ConnectionGuard(settings: settings, now: start)
+        func head(target: Int, field: Int = 0) -> HTTPRequestHead {
+            var headers: HTTPHeaders = ["Host": "t"]
+            if field > 0 { headers.add(name: "X-Pad", value: String(repeating: "a", count: field)) }
+            return HTTPRequestHead(
+                version: .http1_1, method: .GET, uri: "/" + String(repeating: "a", count: target - 1), headers: headers)
+        }
+        #expect(connection.limit(of: head(target: 8 * 1024)) == nil)
+        #expect(connection.limit(of: head(target: 8 * 1024 + 1)) == .targetTooLong)
+        #expect(connection.limit(of: head(target: 10, field: 15 * 1024)) == nil)
+        #expect(connection.limit(of: head(target: 10, field: 16 * 1024)) == .headTooLarge)
+    }
+}
