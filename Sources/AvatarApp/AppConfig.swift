@@ -8,15 +8,27 @@ import RenderPipeline
 import PostgresMetadata
 import S3
 
+/// Where a node keeps originals (`storage.backend`).
+public enum StorageBackend: String, Sendable, CaseIterable {
+    case filesystem
+    case s3
+}
+
+/// Where a node keeps records (`metadata.backend`).
+public enum MetadataBackend: String, Sendable, CaseIterable {
+    case embedded
+    case postgres
+}
+
 /// Every setting of a node, read once at start-up and validated as a whole.
 public struct AppConfig: Sendable {
     public var host: String
     public var port: Int
-    public var storageBackend: String
+    public var storageBackend: StorageBackend
     public var storagePath: String
     /// Set when `storage.backend` is `s3`.
     public var s3: S3Settings?
-    public var metadataBackend: String
+    public var metadataBackend: MetadataBackend
     public var metadataPath: String
     /// Set when `metadata.backend` is `postgres`.
     public var postgres: PostgresSettings?
@@ -33,7 +45,7 @@ public struct AppConfig: Sendable {
     /// originals directory (`data/jwt-secret` by default). Nodes sharing a bucket must share
     /// a configured secret, so with S3 there is none.
     public var generatedSecretPath: String? {
-        guard storageBackend == "filesystem", metadataBackend == "embedded" else { return nil }
+        guard storageBackend == .filesystem, metadataBackend == .embedded else { return nil }
         let parent = (storagePath as NSString).deletingLastPathComponent
         return parent.isEmpty ? "jwt-secret" : "\(parent)/jwt-secret"
     }
@@ -44,33 +56,32 @@ public struct AppConfig: Sendable {
         let values = ConfigValues(reader: reader)
         host = try values.string("http.host", default: "127.0.0.1")
         port = try values.int("http.port", default: 8080, in: 0...65535)
-        storageBackend = try values.choice("storage.backend", default: "filesystem", from: ["filesystem", "s3"])
+        storageBackend = try values.choice("storage.backend", default: StorageBackend.filesystem)
         storagePath = try values.string("storage.path", default: "data/originals")
-        s3 = storageBackend == "s3" ? try Self.s3Settings(values, environment: environment) : nil
-        metadataBackend = try values.choice("metadata.backend", default: "embedded", from: ["embedded", "postgres"])
+        s3 = storageBackend == .s3 ? try Self.s3Settings(values, environment: environment) : nil
+        metadataBackend = try values.choice("metadata.backend", default: MetadataBackend.embedded)
         metadataPath = try values.string("metadata.path", default: "data/metadata")
         metadataCacheSeconds = try values.int("metadata.cacheSeconds", default: 30, in: 0...86_400)
-        postgres = metadataBackend == "postgres" ? try Self.postgresSettings(values, environment: environment) : nil
-        cache = RenderCacheSettings(
-            path: try values.string("cache.path", default: "data/cache"),
-            maxBytes: try values.int("cache.maxBytes", default: 1 << 30, in: (1 << 20)...(1 << 42)),
-            memoryBytes: try values.int("cache.memoryBytes", default: 128 << 20, in: 0...(1 << 40)))
+        postgres = metadataBackend == .postgres ? try Self.postgresSettings(values, environment: environment) : nil
+        cache = RenderCacheSettings(path: try values.string("cache.path", default: "data/cache"), maxBytes: 1 << 30)
+        cache.maxBytes = try values.int("cache.maxBytes", default: cache.maxBytes, in: (1 << 20)...(1 << 42))
+        cache.memoryBytes = try values.int("cache.memoryBytes", default: cache.memoryBytes, in: 0...(1 << 40))
         jwtSecret = try values.optionalString("auth.jwtSecret")
         jwtSecretFile = try values.optionalString("auth.jwtSecretFile")
         logLevel = try values.choice(
             "log.level", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
 
         pipeline = PipelineSettings()
-        pipeline.quality = try values.int("images.quality", default: 80, in: 1...100)
-        pipeline.avifEffort = try values.int("images.avifEffort", default: 2, in: 0...9)
-        pipeline.maxPixels = try values.int("images.maxPixels", default: 50_000_000, in: 1...Int(Int32.max))
+        pipeline.quality = try values.int("images.quality", default: pipeline.quality, in: 1...100)
+        pipeline.avifEffort = try values.int("images.avifEffort", default: pipeline.avifEffort, in: 0...9)
+        pipeline.maxPixels = try values.int("images.maxPixels", default: pipeline.maxPixels, in: 1...Int(Int32.max))
         pipeline.renderConcurrency = try values.int(
-            "images.renderConcurrency", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...256)
+            "images.renderConcurrency", default: pipeline.renderConcurrency, in: 1...256)
 
         http = HTTPSettings()
-        http.maxSize = try values.int("images.maxSize", default: 2048, in: 1...8192)
-        http.defaultSize = try values.int("images.defaultSize", default: 80, in: 1...http.maxSize)
-        http.maxUploadBytes = try values.int("images.maxUploadBytes", default: 10 * 1024 * 1024, in: 1...(1 << 31))
+        http.maxSize = try values.int("images.maxSize", default: http.maxSize, in: 1...8192)
+        http.defaultSize = try values.int("images.defaultSize", default: http.defaultSize, in: 1...http.maxSize)
+        http.maxUploadBytes = try values.int("images.maxUploadBytes", default: http.maxUploadBytes, in: 1...(1 << 31))
         let defaultImage = try values.string("images.default", default: "mp")
         do throws(InvalidDefault) {
             guard let parsed = try DefaultImage.parse(defaultImage, initials: nil, name: nil) else {

@@ -44,6 +44,14 @@ struct ConfigValues {
         return value
     }
 
+    /// One of an enumeration's cases, by its raw value.
+    func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default defaultValue: Choice) throws(ConfigFailure)
+        -> Choice where Choice.RawValue == String
+    {
+        let value = try choice(key, default: defaultValue.rawValue, from: Choice.allCases.map(\.rawValue))
+        return Choice(rawValue: value) ?? defaultValue
+    }
+
     /// swift-configuration reports a missing key and an unconvertible value through the same
     /// throwing call; only the first may become a default.
     private func read<T>(_ key: String, as kind: String, _ body: () throws -> T) throws(ConfigFailure) -> T? {

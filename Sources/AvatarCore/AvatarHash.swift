@@ -34,3 +34,19 @@ public struct AvatarHash: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { value }
 }
+
+/// Kept as its lowercase hex text; decoding validates it like any other input.
+extension AvatarHash: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let hash = AvatarHash(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an avatar hash"))
+        }
+        self = hash
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+}

@@ -2,7 +2,7 @@ import Foundation
 
 /// The facts kept about one uploaded avatar; one record per hash.
 public struct AvatarRecord: Sendable, Codable, Equatable {
-    public var hash: String
+    public var hash: AvatarHash
     /// Content hash of the original's bytes; names the stored original and feeds every ETag.
     public var version: String
     public var format: ImageFormat
@@ -17,7 +17,7 @@ public struct AvatarRecord: Sendable, Codable, Equatable {
         hash: AvatarHash, version: String, format: ImageFormat, width: Int, height: Int, bytes: Int,
         rating: Rating, createdAt: Date, updatedAt: Date
     ) {
-        self.hash = hash.value
+        self.hash = hash
         self.version = version
         self.format = format
         self.width = width

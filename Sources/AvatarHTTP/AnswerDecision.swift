@@ -1,5 +1,6 @@
 import AvatarCore
 import AvatarService
+import Foundation
 import HTTPTypes
 import NIOCore
 
@@ -40,28 +41,40 @@ struct AnswerDecision: Sendable {
                 .location: location, .cacheControl: settings.cacheControl.missing, .contentLength: "0",
             ]
             return .answer(finished(.found, fields, body: nil, question))
-        case .avatar, .generated:
-            guard let validator = shown.validator else { return .needsRender }
-            var fields: HTTPFields = [.eTag: "\"\(validator)\"", .cacheControl: cacheControl(question.request, shown)]
-            if let lastModified = shown.lastModified { fields[.lastModified] = HTTPDate.format(lastModified) }
-            if question.conditions.isNotModified(entityTag: "\"\(validator)\"", lastModified: shown.lastModified) {
-                return .answer(finished(.notModified, fields, body: nil, question))
-            }
-            guard let rendered else { return .needsRender }
-            fields[.contentType] = rendered.contentType
-            fields[Self.originCache] = rendered.source.rawValue
-            fields[.contentLength] = String(rendered.bytes.readableBytes)
-            return .answer(finished(.ok, fields, body: rendered.bytes, question))
+        case .avatar(let record, let parameters):
+            let freshness =
+                question.request.version == record.version
+                ? settings.cacheControl.versioned : settings.cacheControl.unversioned
+            return image(
+                question, entityTag: "\"\(ShownImage.validator(record, parameters))\"", lastModified: record.updatedAt,
+                cacheControl: freshness, rendered: rendered)
+        case .generated(let kind, let hash, let parameters):
+            return image(
+                question, entityTag: "\"\(ShownImage.validator(kind, hash, parameters))\"", lastModified: nil,
+                cacheControl: settings.cacheControl.missing, rendered: rendered)
         }
+    }
+
+    /// An image's answer: `304` when the client's copy is current, else `200` once the
+    /// render is at hand.
+    private func image(
+        _ question: AvatarQuestion, entityTag: String, lastModified: Date?, cacheControl: String,
+        rendered: RenderedAvatar?
+    ) -> Outcome {
+        var fields: HTTPFields = [.eTag: entityTag, .cacheControl: cacheControl]
+        if let lastModified { fields[.lastModified] = HTTPDate.format(lastModified) }
+        if question.conditions.isNotModified(entityTag: entityTag, lastModified: lastModified) {
+            return .answer(finished(.notModified, fields, body: nil, question))
+        }
+        guard let rendered else { return .needsRender }
+        fields[.contentType] = rendered.contentType
+        fields[Self.originCache] = rendered.source.rawValue
+        fields[.contentLength] = String(rendered.bytes.readableBytes)
+        return .answer(finished(.ok, fields, body: rendered.bytes, question))
     }
 
     /// `HIT` when the bytes came from this node's render cache, `MISS` when rendered now.
     static let originCache = HTTPField.Name("X-Origin-Cache")!
-
-    private func cacheControl(_ request: RenderRequest, _ shown: ShownImage) -> String {
-        guard case .avatar(let record, _) = shown else { return settings.cacheControl.missing }
-        return request.version == record.version ? settings.cacheControl.versioned : settings.cacheControl.unversioned
-    }
 
     /// The answer with the headers every response carries, and no body for a HEAD.
     private func finished(_ status: HTTPResponse.Status, _ fields: HTTPFields, body: ByteBuffer?, _ question: AvatarQuestion)

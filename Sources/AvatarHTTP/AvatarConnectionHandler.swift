@@ -123,6 +123,8 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connection.writabilityChanged(writable: context.channel.isWritable, at: .now())
+        rescheduleDeadline(context)
         if context.channel.isWritable, readHeld {
             readHeld = false
             context.read()

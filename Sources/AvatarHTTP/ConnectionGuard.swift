@@ -10,6 +10,8 @@ import NIOHTTP1
 /// - A request body must keep arriving: at most `bodyTimeout` between two reads.
 /// - With no request in progress and none unanswered, the connection may idle for
 ///   `idleTimeout`.
+/// - A peer that stops reading what it is sent may do so for `idleTimeout` too: while it
+///   reads nothing, nothing more of it is read either (backpressure).
 struct ConnectionGuard {
     /// What the connection is reading.
     enum Reading: Equatable {
@@ -32,6 +34,8 @@ struct ConnectionGuard {
     /// Requests read whose responses have not ended.
     private(set) var unanswered = 0
     private var idleSince: NIODeadline
+    /// Since when the peer has not taken what was written, if it has not.
+    private var stalledSince: NIODeadline?
 
     init(settings: ConnectionSettings, now: NIODeadline) {
         self.settings = settings
@@ -64,14 +68,24 @@ struct ConnectionGuard {
         idleSince = now
     }
 
+    /// The channel's writability changed: it is unwritable while the peer does not read.
+    mutating func writabilityChanged(writable: Bool, at now: NIODeadline) {
+        stalledSince = writable ? nil : (stalledSince ?? now)
+    }
+
     /// When the connection must close if nothing changes; `nil` while the server owes a
-    /// response and reads nothing (the render deadlines bound that).
+    /// response, reads nothing and the peer takes what it is sent (the render deadlines
+    /// bound that).
     var deadline: NIODeadline? {
-        switch reading {
-        case .head(let since): since + TimeAmount(settings.headerTimeout)
-        case .body(let lastRead): lastRead + TimeAmount(settings.bodyTimeout)
-        case .betweenRequests: unanswered == 0 ? idleSince + TimeAmount(settings.idleTimeout) : nil
-        }
+        let stalled = stalledSince.map { $0 + TimeAmount(settings.idleTimeout) }
+        let reading: NIODeadline? =
+            switch self.reading {
+            case .head(let since): since + TimeAmount(settings.headerTimeout)
+            case .body(let lastRead): lastRead + TimeAmount(settings.bodyTimeout)
+            case .betweenRequests: unanswered == 0 ? idleSince + TimeAmount(settings.idleTimeout) : nil
+            }
+        guard let stalled else { return reading }
+        return min(stalled, reading ?? stalled)
     }
 
     func isExpired(at now: NIODeadline) -> Bool {
@@ -89,14 +103,5 @@ struct ConnectionGuard {
             if size > settings.maxHeadBytes { return .headTooLarge }
         }
         return size > settings.maxHeadBytes ? .headTooLarge : nil
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (total, overflowAgain) = nanoseconds.addingReportingOverflow(attoseconds / 1_000_000_000)
-        self = .nanoseconds(overflow || overflowAgain ? .max : total)
     }
 }

@@ -15,7 +15,7 @@ struct UploadResult: Encodable {
     let url: String
 
     init(_ record: AvatarRecord) {
-        hash = record.hash
+        hash = record.hash.value
         version = record.version
         format = record.format.rawValue
         width = record.width

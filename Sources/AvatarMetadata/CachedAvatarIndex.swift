@@ -13,7 +13,7 @@ public final class CachedAvatarIndex: AvatarIndex {
     }
 
     private struct State {
-        var entries: [String: Entry] = [:]
+        var entries: [AvatarHash: Entry] = [:]
         /// Bumped by every invalidation: a read that began before it must not be cached.
         var generation: UInt64 = 0
     }
@@ -31,7 +31,7 @@ public final class CachedAvatarIndex: AvatarIndex {
 
     public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
         let now = ContinuousClock.now
-        let (cached, generation) = state.withLock { ($0.entries[hash.value], $0.generation) }
+        let (cached, generation) = state.withLock { ($0.entries[hash], $0.generation) }
         if let cached, cached.expires > now { return cached.record }
         let record = try await base.record(for: hash)
         state.withLock { state in
@@ -40,24 +40,24 @@ public final class CachedAvatarIndex: AvatarIndex {
                 state.entries = state.entries.filter { $0.value.expires > now }
                 if state.entries.count >= maxEntries { state.entries.removeAll(keepingCapacity: true) }
             }
-            state.entries[hash.value] = Entry(record: record, expires: now + lifetime)
+            state.entries[hash] = Entry(record: record, expires: now + lifetime)
         }
         return record
     }
 
     public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? {
         let now = ContinuousClock.now
-        guard let cached = state.withLock({ $0.entries[hash.value] }), cached.expires > now else { return nil }
+        guard let cached = state.withLock({ $0.entries[hash] }), cached.expires > now else { return nil }
         return .some(cached.record)
     }
 
     public func save(_ facts: AvatarFacts, at now: Date) async throws(AvatarError) -> SavedRecord {
-        defer { invalidate(facts.hash.value) }
+        defer { invalidate(facts.hash) }
         return try await base.save(facts, at: now)
     }
 
     public func remove(_ hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
-        defer { invalidate(hash.value) }
+        defer { invalidate(hash) }
         return try await base.remove(hash)
     }
 
@@ -66,10 +66,9 @@ public final class CachedAvatarIndex: AvatarIndex {
     }
 
     /// Forgets what is cached for `hash`, e.g. because another node changed it.
-    public func invalidate(_ hash: String) {
-        let key = hash.lowercased()
+    public func invalidate(_ hash: AvatarHash) {
         state.withLock { state in
-            state.entries[key] = nil
+            state.entries[hash] = nil
             state.generation &+= 1
         }
     }

@@ -13,10 +13,10 @@ import RenderPipeline
 /// the original and one render (shared by concurrent requests) that goes into the cache;
 /// and uploads and deletes that keep originals and records consistent.
 public final class AvatarService: Sendable {
-    public let originals: any OriginalStore
-    public let index: any AvatarIndex
-    public let pipeline: ImagePipeline
-    public let cache: RenderCache
+    private let originals: any OriginalStore
+    private let index: any AvatarIndex
+    private let pipeline: ImagePipeline
+    private let cache: RenderCache
     private let coalescer = RenderCoalescer()
     private let metrics: ServiceMetrics
     private let logger: Logger
@@ -136,10 +136,7 @@ public final class AvatarService: Sendable {
 
     /// The original `record` points at. `.notFound` when it has gone missing from the store.
     private func original(of record: AvatarRecord) async throws -> [UInt8] {
-        guard let hash = AvatarHash(record.hash) else {
-            throw AvatarError.internalFailure(reason: "stored hash is invalid")
-        }
-        guard let original = try await original(OriginalKey(hash: hash, version: record.version)) else {
+        guard let original = try await original(OriginalKey(hash: record.hash, version: record.version)) else {
             logger.error(
                 "original missing for a recorded avatar", metadata: ["hash": "\(record.hash)", "version": "\(record.version)"])
             throw AvatarError.notFound
@@ -150,7 +147,7 @@ public final class AvatarService: Sendable {
     /// An original's bytes: from this node's cache when the store is remote, else from the
     /// store (and then kept in the cache for the next size of the same avatar).
     private func original(_ key: OriginalKey) async throws(AvatarError) -> [UInt8]? {
-        let cacheKey = RenderCacheKey.original(hash: key.hash.value, version: key.version)
+        let cacheKey = RenderCacheKey.original(hash: key.hash, version: key.version)
         if originals.isRemote, let cached = await cache.get(cacheKey) { return Array(cached.bytes.readableBytesView) }
         metrics.originalReads.increment()
         guard let bytes = try await originals.get(key) else { return nil }
@@ -162,7 +159,7 @@ public final class AvatarService: Sendable {
         guard originals.isRemote else { return }
         cache.store(
             CachedRender(contentType: "application/octet-stream", bytes: ByteBuffer(bytes: bytes)),
-            for: .original(hash: key.hash.value, version: key.version))
+            for: .original(hash: key.hash, version: key.version))
     }
 
     /// Stores a new original for `hash`: checked, written, recorded, and only then the

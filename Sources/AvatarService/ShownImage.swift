@@ -17,21 +17,16 @@ public enum ShownImage: Sendable, Equatable {
     /// No avatar and `d=404`.
     case notFound
 
-    /// Identifies the bytes exactly (the original's version or the drawing, the render
+    /// Identifies a stored avatar's render exactly (the original's version, the render
     /// parameters and the pipeline version): an entity tag's opaque text, unquoted.
-    public var validator: String? {
-        switch self {
-        case .avatar(let record, let parameters): "\(record.version)-\(parameters.fingerprint)"
-        case .generated(let kind, let hash, let parameters):
-            "\(Self.variant(kind))-\(hash.value.prefix(16))-\(parameters.fingerprint)"
-        case .redirect, .notFound: nil
-        }
+    public static func validator(_ record: AvatarRecord, _ parameters: RenderParameters) -> String {
+        "\(record.version)-\(parameters.fingerprint)"
     }
 
-    /// When the original was uploaded; `nil` for anything but a stored avatar.
-    public var lastModified: Date? {
-        if case .avatar(let record, _) = self { return record.updatedAt }
-        return nil
+    /// Identifies a drawing's render exactly: the kind and art version, the hash and the
+    /// render parameters.
+    public static func validator(_ kind: GeneratedDefault, _ hash: AvatarHash, _ parameters: RenderParameters) -> String {
+        "\(variant(kind))-\(hash.value.prefix(16))-\(parameters.fingerprint)"
     }
 
     /// The render cache entry of the bytes, for what is rendered.
@@ -40,7 +35,7 @@ public enum ShownImage: Sendable, Equatable {
         case .avatar(let record, let parameters):
             RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint)
         case .generated(let kind, let hash, let parameters):
-            RenderCacheKey(hash: hash.value, version: Self.variant(kind), parameters: parameters.fingerprint)
+            RenderCacheKey(hash: hash, version: Self.variant(kind), parameters: parameters.fingerprint)
         case .redirect, .notFound: nil
         }
     }

@@ -1,3 +1,4 @@
+import AvatarCore
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -10,12 +11,12 @@ public struct AvatarChangeListener: Service {
     public static let applicationName = "avatars-listener"
 
     let url: PostgresURL
-    let changed: @Sendable (String) -> Void
+    let changed: @Sendable (AvatarHash) -> Void
     let resumed: @Sendable () -> Void
     let logger: Logger
 
     public init(
-        url: PostgresURL, logger: Logger, changed: @escaping @Sendable (String) -> Void,
+        url: PostgresURL, logger: Logger, changed: @escaping @Sendable (AvatarHash) -> Void,
         resumed: @escaping @Sendable () -> Void
     ) {
         self.url = url
@@ -43,7 +44,10 @@ public struct AvatarChangeListener: Service {
                                 }
                                 listenedBefore = true
                                 backoff = .milliseconds(100)
-                                for try await notification in notifications { changed(notification.payload) }
+                                for try await notification in notifications {
+                                    // Another writer's payload is input like any other.
+                                    if let hash = AvatarHash(notification.payload) { changed(hash) }
+                                }
                             }
                         } onCancel: {
                             Task { try? await connection.close() }

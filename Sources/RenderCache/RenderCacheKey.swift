@@ -1,3 +1,5 @@
+import AvatarCore
+
 /// Names one entry of a node's cache: a render (the avatar's hash, its original's version
 /// and the render parameters with the pipeline version, so a new upload or a pipeline
 /// change can never be answered with an old render), a local copy of an original, or an
@@ -18,16 +20,16 @@ public struct RenderCacheKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     let kind: Kind
-    public let hash: String
+    public let hash: AvatarHash
     public let version: String
     /// `RenderParameters.fingerprint`: size, format, encoder settings, pipeline version.
     public let parameters: String
 
-    public init(hash: String, version: String, parameters: String) {
+    public init(hash: AvatarHash, version: String, parameters: String) {
         self.init(kind: .render, hash: hash, version: version, parameters: parameters)
     }
 
-    private init(kind: Kind, hash: String, version: String, parameters: String) {
+    private init(kind: Kind, hash: AvatarHash, version: String, parameters: String) {
         self.kind = kind
         self.hash = hash
         self.version = version
@@ -35,13 +37,13 @@ public struct RenderCacheKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The local copy of the original `hash`/`version`, kept when originals live remotely.
-    public static func original(hash: String, version: String) -> RenderCacheKey {
+    public static func original(hash: AvatarHash, version: String) -> RenderCacheKey {
         RenderCacheKey(kind: .original, hash: hash, version: version, parameters: "")
     }
 
     /// The master (`MasterImage`) of the original `hash`/`version` made by `pipeline`
     /// (`RenderParameters.masterFingerprint`).
-    public static func master(hash: String, version: String, pipeline: String) -> RenderCacheKey {
+    public static func master(hash: AvatarHash, version: String, pipeline: String) -> RenderCacheKey {
         RenderCacheKey(kind: .master, hash: hash, version: version, parameters: pipeline)
     }
 

@@ -21,11 +21,10 @@ enum RenderSteps {
         -> VipsImageHandle
     {
         var out: UnsafeMutablePointer<VipsImage>?
-        let status = original.withUnsafeBytes {
-            avatars_vips_thumbnail($0.baseAddress, $0.count, Int32(size), enlarge ? 1 : 0, &out)
-        }
+        let source = PinnedBytes(original)
+        let status = avatars_vips_thumbnail(source.baseAddress, source.count, Int32(size), enlarge ? 1 : 0, &out)
         guard status == 0, let out else { throw RenderFailure(step: step, message: Vips.lastError()) }
-        return VipsImageHandle(out)
+        return VipsImageHandle(out, source: source)
     }
 
     /// Load a master's pixels back into libvips.
@@ -34,7 +33,8 @@ enum RenderSteps {
         return try master.withPixels { pixels throws(RenderFailure) in
             guard let image = avatars_vips_from_srgb_pixels(pixels.baseAddress, pixels.count, Int32(width), Int32(height), Int32(bands))
             else { throw RenderFailure(step: "load master", message: Vips.lastError()) }
-            return VipsImageHandle(image)
+            // A copy of the pixels: nothing to keep alive.
+            return VipsImageHandle(image, source: nil)
         }
     }
 

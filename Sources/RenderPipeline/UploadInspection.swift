@@ -8,11 +8,11 @@ enum UploadInspection {
         guard let format = FormatSniffer.format(of: bytes) else { throw .unsupportedMediaType }
 
         var header: UnsafeMutablePointer<VipsImage>?
-        let opened = bytes.withUnsafeBytes { avatars_vips_open_header($0.baseAddress, $0.count, &header) }
-        guard opened == 0, let header else {
+        let source = PinnedBytes(bytes)
+        guard avatars_vips_open_header(source.baseAddress, source.count, &header) == 0, let header else {
             throw .unprocessableImage(reason: "the \(format.rawValue) header could not be read")
         }
-        let image = VipsImageHandle(header)
+        let image = VipsImageHandle(header, source: source)
         let pixels = image.width.multipliedReportingOverflow(by: image.height)
         guard !pixels.overflow, pixels.partialValue <= maxPixels else {
             throw .unprocessableImage(

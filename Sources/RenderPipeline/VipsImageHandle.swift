@@ -1,11 +1,15 @@
 import CVips
 
-/// Owns one reference to a `VipsImage` and drops it when the handle goes away.
+/// Owns one reference to a `VipsImage` and drops it when the handle goes away, and keeps
+/// alive the bytes the image (or the image it was derived from) was loaded from.
 final class VipsImageHandle {
     let pointer: UnsafeMutablePointer<VipsImage>
+    private let source: PinnedBytes?
 
-    init(_ pointer: UnsafeMutablePointer<VipsImage>) {
+    /// `source`: the bytes `pointer` was loaded from, if it reads them lazily.
+    init(_ pointer: UnsafeMutablePointer<VipsImage>, source: PinnedBytes?) {
         self.pointer = pointer
+        self.source = source
     }
 
     deinit {
@@ -29,6 +33,6 @@ final class VipsImageHandle {
         guard operation(pointer, &out) == 0, let out else {
             throw RenderFailure(step: step, message: Vips.lastError())
         }
-        return VipsImageHandle(out)
+        return VipsImageHandle(out, source: source)
     }
 }

@@ -13,8 +13,8 @@ import Testing
     @Test func defaults() async throws {
         let config = try await load([:])
         #expect(config.host == "127.0.0.1" && config.port == 8080)
-        #expect(config.storageBackend == "filesystem" && config.storagePath == "data/originals")
-        #expect(config.metadataBackend == "embedded" && config.metadataPath == "data/metadata")
+        #expect(config.storageBackend == .filesystem && config.storagePath == "data/originals")
+        #expect(config.metadataBackend == .embedded && config.metadataPath == "data/metadata")
         #expect(config.generatedSecretPath == "data/jwt-secret")
         #expect(config.pipeline.quality == 80 && config.pipeline.avifEffort == 2 && config.pipeline.maxPixels == 50_000_000)
         #expect(config.http.maxSize == 2048 && config.http.defaultSize == 80 && config.http.maxUploadBytes == 10 << 20)

@@ -41,6 +41,19 @@ import Testing
         #expect(connection.unanswered == 1 && connection.deadline == nil)
     }
 
+    @Test func aPeerThatStopsReadingIsClosedAfterTheIdleTimeout() {
+        var connection = ConnectionGuard(settings: settings, now: start)
+        connection.bytesArrived(at: at(0))
+        connection.headArrived(at: at(0))
+        connection.requestEnded()
+        connection.writabilityChanged(writable: false, at: at(1))
+        #expect(connection.deadline == at(76), "an answer is owed, but the peer reads nothing")
+        connection.writabilityChanged(writable: false, at: at(50))
+        #expect(connection.deadline == at(76))
+        connection.writabilityChanged(writable: true, at: at(60))
+        #expect(connection.deadline == nil)
+    }
+
     @Test func headLimits() {
         let connection = ConnectionGuard(settings: settings, now: start)
         func head(target: Int, field: Int = 0) -> HTTPRequestHead {

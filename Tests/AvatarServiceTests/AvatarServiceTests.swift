@@ -1,6 +1,7 @@
 import AvatarCore
 import AvatarMetadata
 import AvatarService
+import DefaultAvatars
 import AvatarTestSupport
 import Foundation
 import Logging
@@ -12,6 +13,17 @@ import Testing
 
 /// The service against the real embedded stores, in a fresh directory; or, given
 /// `node`, a second node sharing its stores with a cache of its own.
+extension ServiceFixture {
+    /// What a request for `record` at `size` in `format` shows, asked through the service's seam.
+    func shown(_ record: AvatarRecord, size: Int, format: ImageFormat) -> ShownImage {
+        service.shown(
+            RenderRequest(
+                hash: record.hash, format: format, size: size, version: nil, defaultImage: .notFound,
+                forceDefault: false, rating: .x),
+            record: record)
+    }
+}
+
 struct ServiceFixture {
     let root: String
     let originals: FilesystemOriginalStore
@@ -98,11 +110,11 @@ struct ServiceFixture {
         // Above the master's size, so the render needs the original itself.
         let size = RenderParameters.masterSize + 1
         await #expect(throws: AvatarError.notFound) {
-            try await fixture.service.render(.avatar(saved.record, fixture.service.pipeline.parameters(size: size, format: .jpeg)))
+            try await fixture.service.render(fixture.shown(saved.record, size: size, format: .jpeg))
         }
         let second = try ServiceFixture(sharingStoresWith: fixture)
         await #expect(throws: AvatarError.notFound) {
-            try await second.service.render(.avatar(saved.record, second.service.pipeline.parameters(size: 10, format: .jpeg)))
+            try await second.service.render(second.shown(saved.record, size: 10, format: .jpeg))
         }
     }
 
@@ -113,7 +125,7 @@ struct ServiceFixture {
         let sizes = [16, 80, 200, RenderParameters.masterSize]
         var firstBytes: [[UInt8]] = []
         for size in sizes {
-            let rendered = try await first.service.render(.avatar(saved.record, first.service.pipeline.parameters(size: size, format: .png)))
+            let rendered = try await first.service.render(first.shown(saved.record, size: size, format: .png))
             firstBytes.append(Array(rendered.bytes.readableBytesView))
         }
         #expect(first.counter("avatars_renders_total") == sizes.count)
@@ -126,7 +138,7 @@ struct ServiceFixture {
         let secondBytes = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             for (position, size) in sizes.enumerated() {
                 group.addTask {
-                    let rendered = try await second.service.render(.avatar(saved.record, second.service.pipeline.parameters(size: size, format: .png)))
+                    let rendered = try await second.service.render(second.shown(saved.record, size: size, format: .png))
                     return (position, Array(rendered.bytes.readableBytesView))
                 }
             }
@@ -137,7 +149,7 @@ struct ServiceFixture {
         #expect(second.counter("avatars_original_reads_total") == 1)
 
         // Larger sizes are rendered from the original.
-        _ = try await first.service.render(.avatar(saved.record, first.service.pipeline.parameters(size: RenderParameters.masterSize + 1, format: .png)))
+        _ = try await first.service.render(first.shown(saved.record, size: RenderParameters.masterSize + 1, format: .png))
         #expect(first.counter("avatars_original_reads_total") == 1)
     }
 }

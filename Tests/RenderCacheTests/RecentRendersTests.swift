@@ -1,3 +1,4 @@
+import AvatarCore
 import NIOCore
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 
 @Suite struct RecentRendersTests {
     func key(_ index: Int) -> RenderCacheKey {
-        RenderCacheKey(hash: "0123456789abcdef0123456789abcdef", version: "v1", parameters: "s\(index)")
+        RenderCacheKey(hash: AvatarHash("0123456789abcdef0123456789abcdef")!, version: "v1", parameters: "s\(index)")
     }
 
     /// A render of exactly `capacity` bytes of capacity (NIO rounds up to a power of two).

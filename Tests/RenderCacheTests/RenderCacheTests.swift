@@ -1,3 +1,4 @@
+import AvatarCore
 import AvatarTestSupport
 import Foundation
 import Logging
@@ -29,7 +30,7 @@ import Testing
     }
 
     func key(_ index: Int, version: String = "v1") -> RenderCacheKey {
-        RenderCacheKey(hash: "0123456789abcdef0123456789abcdef", version: version, parameters: "p1-s\(index)-png")
+        RenderCacheKey(hash: AvatarHash("0123456789abcdef0123456789abcdef")!, version: version, parameters: "p1-s\(index)-png")
     }
 
     var metrics: String { registry.emitToString() }
