@@ -1,7 +1,8 @@
 """HTTP steps of the benchmark that need more than wrk: uploads with their first render,
 and fetching renders once (to fill the cache and give nginx the same bytes).
     python3 bench/client.py first-render HOST PORT SECRET SIZE < "file hash path" lines
-    python3 bench/client.py fetch HOST PORT DIR < "path file-stem" lines"""
+    python3 bench/client.py fetch HOST PORT DIR < "path file-stem" lines
+    python3 bench/client.py upload HOST PORT SECRET < "hash path" lines"""
 import base64
 import hashlib
 import hmac
@@ -60,11 +61,25 @@ def fetch(host, port, directory):
             file.write(data)
 
 
+def upload(host, port, secret):
+    """Uploads each file under its hash; fails on anything but 201."""
+    connection = http.client.HTTPConnection(host, port)
+    for line in sys.stdin:
+        avatar_hash, path = line.split()
+        with open(path, "rb") as file:
+            answer, _, _ = timed(
+                connection, "PUT", f"/{avatar_hash}", file.read(), {"Authorization": f"Bearer {token(secret, avatar_hash)}"})
+        if answer.status != 201:
+            sys.exit(f"upload of {path} as {avatar_hash}: {answer.status}")
+
+
 if __name__ == "__main__":
     command, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if command == "first-render":
         first_render(host, port, sys.argv[4], int(sys.argv[5]))
     elif command == "fetch":
         fetch(host, port, sys.argv[4])
+    elif command == "upload":
+        upload(host, port, sys.argv[4])
     else:
         sys.exit(f"unknown command {command}")
