@@ -108,9 +108,9 @@ public struct AppConfig: Sendable {
         connections.headerTimeout = try seconds("http.headerTimeoutSeconds", connections.headerTimeout)
         connections.idleTimeout = try seconds("http.idleTimeoutSeconds", connections.idleTimeout)
         connections.bodyTimeout = try seconds("http.bodyTimeoutSeconds", connections.bodyTimeout)
-        let available = FileLimit.hard - FileLimit.reserve
+        let available = max(1, FileLimit.hard - FileLimit.reserve)
         connections.maxConnections = try values.int(
-            "http.maxConnections", default: min(connections.maxConnections, max(1, available)), in: 1...Int(Int32.max))
+            "http.maxConnections", default: min(connections.maxConnections, available), in: 1...Int(Int32.max))
         guard connections.maxConnections <= available else {
             throw ConfigFailure(
                 key: "http.maxConnections",

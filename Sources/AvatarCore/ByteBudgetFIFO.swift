@@ -2,11 +2,19 @@
 /// in-memory caches (renders read from the cache file, encoded answers). The caller
 /// says what each value costs, so the budget is what the memory really holds.
 public struct ByteBudgetFIFO<Key: Hashable, Value> {
-    private var entries: [Key: (value: Value, cost: Int)] = [:]
-    /// Keys in the order they came, oldest from `oldest` on; a key may appear again after
-    /// it was removed, and then only its latest place counts.
-    private var order: [Key] = []
+    private struct Entry {
+        let value: Value
+        let cost: Int
+        /// When it was added: its place in `order`.
+        let sequence: UInt64
+    }
+
+    private var entries: [Key: Entry] = [:]
+    /// Keys in the order they came, oldest from `oldest` on. A key removed and added again
+    /// appears twice; only the place whose sequence its entry has counts.
+    private var order: [(key: Key, sequence: UInt64)] = []
     private var oldest = 0
+    private var nextSequence: UInt64 = 0
     /// What the values kept cost, in bytes.
     public private(set) var bytes = 0
     public let budget: Int
@@ -17,6 +25,9 @@ public struct ByteBudgetFIFO<Key: Hashable, Value> {
 
     public var count: Int { entries.count }
 
+    /// Places in the order kept, live or not: bounded by a small multiple of `count`.
+    public var placesKept: Int { order.count - oldest }
+
     public func get(_ key: Key) -> Value? {
         entries[key]?.value
     }
@@ -26,21 +37,23 @@ public struct ByteBudgetFIFO<Key: Hashable, Value> {
     public mutating func add(_ value: Value, for key: Key, cost: Int, largest: Int? = nil) {
         guard cost <= min(largest ?? budget, budget), entries[key] == nil else { return }
         while bytes + cost > budget, oldest < order.count {
-            let key = order[oldest]
+            let (key, sequence) = order[oldest]
             oldest += 1
-            if let gone = entries.removeValue(forKey: key) { bytes -= gone.cost }
+            if let gone = entries[key], gone.sequence == sequence {
+                entries[key] = nil
+                bytes -= gone.cost
+            }
         }
-        if oldest >= 1024, oldest * 2 >= order.count {
-            order.removeFirst(oldest)
-            oldest = 0
-        }
-        entries[key] = (value, cost)
-        order.append(key)
+        entries[key] = Entry(value: value, cost: cost, sequence: nextSequence)
+        order.append((key, nextSequence))
+        nextSequence &+= 1
+        compactIfMostlyStale()
         bytes += cost
     }
 
     public mutating func remove(_ key: Key) {
         if let gone = entries.removeValue(forKey: key) { bytes -= gone.cost }
+        compactIfMostlyStale()
     }
 
     public mutating func removeAll() {
@@ -48,5 +61,13 @@ public struct ByteBudgetFIFO<Key: Hashable, Value> {
         order = []
         oldest = 0
         bytes = 0
+    }
+
+    /// Drops the places of values gone (evicted or removed) once they outnumber the live
+    /// ones, so `order` stays within a small multiple of the entries.
+    private mutating func compactIfMostlyStale() {
+        guard order.count - oldest > 2 * entries.count + 1024 else { return }
+        order = order[oldest...].filter { entries[$0.key]?.sequence == $0.sequence }
+        oldest = 0
     }
 }

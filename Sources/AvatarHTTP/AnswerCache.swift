@@ -48,9 +48,9 @@ final class AnswerCache: Sendable {
         _ answer: AvatarAnswer, for target: String, hash: AvatarHash, record: AvatarRecord?, shown: ShownImage,
         route: AnswerRoute
     ) {
-        guard answer.status == .ok, let length = answer.body?.readableBytes, let head = Self.encode(answer.head) else {
-            return
-        }
+        guard answer.status == .ok, let length = answer.body?.readableBytes, entry(for: target) == nil,
+            let head = Self.encode(answer.head)
+        else { return }
         let entry = Entry(hash: hash, record: record, shown: shown, route: route, contentLength: length, head: head)
         let cost = target.utf8.count + head.capacity + Self.entryOverhead
         entries.withLock { $0.add(entry, for: target, cost: cost) }

@@ -87,6 +87,7 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             {
                 answered = true
                 write(replay, context: context)
+                connection.responseEnded(at: .now())
                 answers.metrics.record(route: route.rawValue, method: head.method.rawValue, status: status, since: start)
             } else {
                 passedOn += 1
@@ -104,8 +105,6 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             observer.requestEnded()
             if answered {
                 answered = false
-                // Answered already: its response has ended too.
-                connection.responseEnded(at: .now())
             } else {
                 readsPassedOn = true
                 context.fireChannelRead(data)

@@ -44,12 +44,16 @@ public struct AvatarHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             limits.maxHeaderFieldSize = settings.maxHeadBytes
             limits.maxHeaderListSize = settings.maxHeadBytes
             let observer = InboundBytesObserver()
+            // As `HTTP1Channel` (requests are pipelined by `NIOAsyncChannel`, errors are
+            // answered by the application, Swift HTTP types validate outbound headers), but
+            // with an encoder that is not paired with the decoder: a paired one matches each
+            // head it encodes to the next decoded request, and answers replayed below it
+            // (`AnswerCache`) would leave it matching later answers to earlier requests.
+            // Every answer here is framed as decided: a HEAD's carries no body.
             try pipeline.addHandler(observer)
-            // As `HTTP1Channel`: requests are pipelined by `NIOAsyncChannel`, errors are
-            // answered by the application and Swift HTTP types validate outbound headers.
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
+            try pipeline.addHandler(
+                ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
             try pipeline.addHandler(
                 AvatarConnectionHandler(answers: answers, settings: settings, observer: observer, logger: logger))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))

@@ -51,15 +51,16 @@ struct ConnectionGuard {
         }
     }
 
-    /// A whole request head was decoded.
+    /// A whole request head was decoded: its response is now owed, whether or not the
+    /// server waits for the body (it may answer before reading it, as for a refused upload).
     mutating func headArrived(at now: NIODeadline) {
         reading = .body(lastRead: now)
+        unanswered += 1
     }
 
-    /// A request ended: its response is now owed.
+    /// A request ended.
     mutating func requestEnded() {
         reading = .betweenRequests
-        unanswered += 1
     }
 
     /// A response ended.

@@ -45,9 +45,11 @@ final class EventLoopAnswers: Sendable {
     /// only when `canReplayEncoded`.
     func answer(_ head: HTTPRequestHead, canReplayEncoded: Bool) -> (replay: Replay, status: Int, route: AnswerRoute)? {
         guard head.method == .GET || head.method == .HEAD,
-            // Connection management (close, HTTP/1.0) stays with the router; so do
-            // absolute-form targets, which the router sees as their path.
-            head.version == .http1_1, !head.headers.contains(name: "connection"), head.uri.utf8.first == UInt8(ascii: "/")
+            // Closing connections (`Connection: close`, HTTP/1.0) stays with the router; so do
+            // absolute-form targets, which the router sees as their path. `keep-alive`, which
+            // proxies send to origins, changes nothing in HTTP/1.1.
+            head.version == .http1_1, head.uri.utf8.first == UInt8(ascii: "/"),
+            head.headers["connection"].allSatisfy({ $0.lowercased() == "keep-alive" })
         else { return nil }
         let conditions = ConditionalRequest(head.headers)
         let isHead = head.method == .HEAD

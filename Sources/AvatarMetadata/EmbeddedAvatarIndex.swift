@@ -56,8 +56,10 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     }
 
     public func checkReady() async throws(AvatarError) {
+        let environment = environment
+        let records = records
         do {
-            _ = try environment.read { txn in try txn.count(records) }
+            _ = try await readers.run { try environment.read { txn in try txn.count(records) } }
         } catch {
             throw .storageUnavailable(reason: "metadata: \(error)")
         }

@@ -19,6 +19,9 @@ import Testing
         #expect(config.pipeline.quality == 80 && config.pipeline.avifEffort == 2 && config.pipeline.maxPixels == 50_000_000)
         #expect(config.http.maxSize == 2048 && config.http.defaultSize == 80 && config.http.maxUploadBytes == 10 << 20)
         #expect(config.http.cacheControl.versioned == "public, max-age=31536000, immutable")
+        #expect(config.http.connections.headerTimeout == .seconds(10) && config.http.connections.idleTimeout == .seconds(75))
+        #expect(config.http.connections.bodyTimeout == .seconds(30) && config.http.answerCacheBytes == 32 << 20)
+        #expect(config.http.connections.maxConnections <= 4096)
     }
 
     @Test func environmentOverridesTheFile() async throws {
@@ -36,6 +39,11 @@ import Testing
         ("AVATARS_METADATA_BACKEND", "mysql", "metadata.backend"),
         ("AVATARS_IMAGES_QUALITY", "0", "images.quality"),
         ("AVATARS_IMAGES_MAX_UPLOAD_BYTES", "ten", "images.maxUploadBytes"),
+        ("AVATARS_HTTP_HEADER_TIMEOUT_SECONDS", "0", "http.headerTimeoutSeconds"),
+        ("AVATARS_HTTP_IDLE_TIMEOUT_SECONDS", "-5", "http.idleTimeoutSeconds"),
+        ("AVATARS_HTTP_MAX_CONNECTIONS", "0", "http.maxConnections"),
+        // More than any process's hard file limit here, less the reserve for the stores.
+        ("AVATARS_HTTP_MAX_CONNECTIONS", "2147483647", "http.maxConnections"),
     ])
     func badValuesStopStartUpNamingTheKey(variable: String, value: String, key: String) async throws {
         let error = await #expect(throws: ConfigFailure.self) { try await load([variable: value]) }

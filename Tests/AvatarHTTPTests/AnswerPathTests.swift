@@ -8,7 +8,7 @@ import Testing
 
 /// The event loop's answers are the router's: for every kind of answer, the event loop's
 /// first answer (decided there), its replay (from `AnswerCache`) and the router's
-/// (`Connection: keep-alive` sends a request there) have the same status, fields and body.
+/// (`Connection: close` sends a request there) have the same status, fields and body.
 @Suite struct AnswerPathTests {
     @Test func everyKindOfAnswerIsTheSameOnBothPaths() async throws {
         let server = try LiveServer(["AVATARS_IMAGES_DEFAULT": "mp"])
@@ -42,7 +42,7 @@ import Testing
                 let decided = try await ask("")
                 let replayed = try await ask("")
                 let afterEventLoop = try await answers(client)
-                let routed = try await ask("Connection: keep-alive\r\n")
+                let routed = try await ask("Connection: close\r\n")
                 let afterRouter = try await answers(client)
                 let label = "\(method) \(path) \(extra)"
                 #expect(decided.status == status, "\(label)")
@@ -53,6 +53,51 @@ import Testing
                     #expect(answer.body == routed.body && answer.dates.count == 1, "\(label)")
                 }
             }
+        }
+    }
+
+    /// Answers replayed below NIO's encoder, answers decided on the event loop and the
+    /// router's, HEADs among them, pipelined on one connection: each is framed as its
+    /// request expects, so the stream splits into exactly those answers.
+    @Test func pipelinedAnswersOfBothPathsKeepTheirFraming() async throws {
+        let server = try LiveServer()
+        try await server.run { client, tokens in
+            _ = try await client.upload(try Fixtures.bytes("photo.png"), to: TestHashes.md5, tokens: tokens)
+            let port = try #require(client.port)
+            let path = "/\(TestHashes.md5.value)?s=48"
+            for _ in 0..<3 { _ = try await client.get(path) }
+            let requests: [(method: String, path: String, status: String)] = [
+                ("GET", path, "200"), ("HEAD", path, "200"), ("GET", path, "200"),
+                ("GET", "/\(TestHashes.md5.value)?s=49", "200"), ("HEAD", path, "200"),
+                ("GET", "/\(TestHashes.other.value)", "404"), ("HEAD", path, "200"), ("GET", path, "200"),
+            ]
+            let stream = requests.map { "\($0.method) \($0.path) HTTP/1.1\r\nHost: t\r\n\r\n" }.joined()
+                + "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+            let (received, closed) = try await RawConnection.run {
+                let connection = try RawConnection(port: port)
+                connection.send(stream)
+                return connection.receiveBytes(for: 5)
+            }
+            #expect(closed)
+            // Bodies are binary: the stream is split in bytes, by each head's Content-Length.
+            var rest = received[...]
+            for request in requests + [("GET", "/healthz", "200")] {
+                guard let end = rest.firstRange(of: Array("\r\n\r\n".utf8)) else {
+                    Issue.record("the stream ended before the answer to \(request)")
+                    return
+                }
+                let head = String(decoding: rest[..<end.lowerBound], as: UTF8.self)
+                #expect(head.hasPrefix("HTTP/1.1 \(request.status)"), "\(request): \(head.prefix(40))")
+                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                let bodyLength = request.method == "HEAD" ? 0 : length
+                guard rest.count - (end.upperBound - rest.startIndex) >= bodyLength else {
+                    Issue.record("the answer to \(request) is shorter than its Content-Length")
+                    return
+                }
+                rest = rest[(end.upperBound + bodyLength)...]
+            }
+            #expect(rest.isEmpty, "\(rest.count) bytes after the last answer")
         }
     }
 

@@ -41,6 +41,19 @@ import Testing
         #expect(connection.unanswered == 1 && connection.deadline == nil)
     }
 
+    /// A refused upload is answered before its body is read: once the body has ended, the
+    /// connection idles as any other.
+    @Test func anAnswerBeforeTheBodyEndsLeavesNothingOwed() {
+        var connection = ConnectionGuard(settings: settings, now: start)
+        connection.bytesArrived(at: at(0))
+        connection.headArrived(at: at(0))
+        connection.responseEnded(at: at(1))
+        #expect(connection.deadline == at(30), "the body must still keep arriving")
+        connection.bytesArrived(at: at(2))
+        connection.requestEnded()
+        #expect(connection.unanswered == 0 && connection.deadline == at(76))
+    }
+
     @Test func aPeerThatStopsReadingIsClosedAfterTheIdleTimeout() {
         var connection = ConnectionGuard(settings: settings, now: start)
         connection.bytesArrived(at: at(0))

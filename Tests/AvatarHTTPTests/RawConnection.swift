@@ -35,6 +35,12 @@ final class RawConnection: @unchecked Sendable {
 
     /// What arrives within `seconds`, and whether the server closed the connection by then.
     func receive(for seconds: Double) -> (text: String, closed: Bool) {
+        let (bytes, closed) = receiveBytes(for: seconds)
+        return (String(decoding: bytes, as: UTF8.self), closed)
+    }
+
+    /// The bytes that arrive within `seconds` (until the server closes), and whether it did.
+    func receiveBytes(for seconds: Double) -> (bytes: [UInt8], closed: Bool) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         let deadline = Date().addingTimeInterval(seconds)
@@ -43,9 +49,9 @@ final class RawConnection: @unchecked Sendable {
             let wait = Int32(max(1, deadline.timeIntervalSinceNow * 1000))
             guard poll(&poller, 1, wait) > 0 else { continue }
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }
+            if count <= 0 { return (received, true) }
             received += buffer[0..<count]
         }
-        return (String(decoding: received, as: UTF8.self), false)
+        return (received, false)
     }
 }

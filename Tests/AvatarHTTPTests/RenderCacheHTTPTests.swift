@@ -87,8 +87,8 @@ func metricValue(_ name: String, in client: any TestClientProtocol) async throws
         }
     }
 
-    /// Hits are answered on the event loop (`CacheHitResponder`); a `Connection` header sends
-    /// a request through the router instead. Both must answer alike, and pipelined requests
+    /// Hits are answered on the event loop (`EventLoopAnswers`); `Connection: close` sends a
+    /// request through the router instead. Both must answer alike, and pipelined requests
     /// mixing the two must come back in order.
     @Test func hitsAnsweredOnTheEventLoopMatchTheRouterAndKeepPipelinedOrder() async throws {
         let server = try LiveServer()
@@ -102,7 +102,7 @@ func metricValue(_ name: String, in client: any TestClientProtocol) async throws
             // The fast path kept that head encoded; this one is answered from it.
             let encoded = try await RawHTTP.exchange(port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
             let routed = try await RawHTTP.exchange(
-                port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: keep-alive\r\n\r\n", body: [])
+                port: port, head: "GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", body: [])
             #expect(fast.hasPrefix("HTTP/1.1 200") && fast.contains("X-Origin-Cache: HIT"))
             for answer in [fast, encoded] {
                 #expect(parts(answer).head == parts(routed).head)
@@ -132,7 +132,7 @@ func metricValue(_ name: String, in client: any TestClientProtocol) async throws
         }
     }
 
-    /// A hit answered from a head encoded before (`EncodedResponseHeads`) must stop being
+    /// A hit answered from a head encoded before (`AnswerCache`) must stop being
     /// answered so once the avatar changes or goes.
     @Test func anEncodedHeadAnswersOnlyWhileTheAvatarIsUnchanged() async throws {
         let server = try LiveServer()
