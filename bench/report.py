@@ -117,6 +117,7 @@ memory = {
     "halves": [load("memory1.json"), load("memory2.json")],
 }
 memory["secondHalfGrowth"] = round(memory["endBytes"] / memory["halfBytes"] - 1, 4)
+long_targets = load("long-targets.json")
 
 MiB = 1024 * 1024
 titles = {
@@ -162,6 +163,10 @@ rows.append((
     f"{memory['halfBytes'] / MiB:.0f} / {memory['endBytes'] / MiB:.0f} MiB",
     f"{memory['secondHalfGrowth'] * 100:+.1f}%", "≤ 256 MiB, ≤ 5% growth",
     memory["endBytes"] <= 256 * MiB and memory["secondHalfGrowth"] <= 0.05))
+rows.append((
+    f"memory held by {long_targets['requests']:,} requests with distinct {long_targets['targetBytes']:,}-byte targets",
+    f"{long_targets['heldBytes'] / MiB:+.1f} MiB RssAnon ({long_targets['rssAnonAfter'] / MiB:.0f} MiB after)",
+    "", "≤ http.answerCacheBytes (32 MiB) + 8 MiB", long_targets["heldBytes"] <= 40 * MiB))
 for connections, figures in miss.items():
     rows.append((
         f"peer: miss vs thumbor, {connections} connections",
@@ -170,7 +175,7 @@ for connections, figures in miss.items():
 
 results = {
     "machine": machine, "runSeconds": run_seconds, "hits": hits, "headBytes": head_sizes, "miss": miss, "firstRender": first_render,
-    "herd": herd, "memory": memory,
+    "herd": herd, "memory": memory, "longTargets": long_targets,
     "targets": [{"scenario": row[0], "measured": row[1], "ratio": row[2], "target": row[3], "met": row[4]} for row in rows],
 }
 with open(f"{out}/results.json", "w") as file:

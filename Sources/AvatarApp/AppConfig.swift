@@ -82,14 +82,15 @@ public struct AppConfig: Sendable {
         http.maxSize = try values.int("images.maxSize", default: http.maxSize, in: 1...8192)
         http.defaultSize = try values.int("images.defaultSize", default: http.defaultSize, in: 1...http.maxSize)
         http.maxUploadBytes = try values.int("images.maxUploadBytes", default: http.maxUploadBytes, in: 1...(1 << 31))
-        let defaultImage = try values.string("images.default", default: "mp")
-        do throws(InvalidDefault) {
-            guard let parsed = try DefaultImage.parse(defaultImage, initials: nil, name: nil) else {
-                throw InvalidDefault(reason: "\"\(defaultImage)\" is not a default keyword or URL")
+        if let defaultImage = try values.optionalString("images.default") {
+            do throws(InvalidDefault) {
+                guard let parsed = try DefaultImage.parse(defaultImage, initials: nil, name: nil) else {
+                    throw InvalidDefault(reason: "\"\(defaultImage)\" is not a default keyword or URL")
+                }
+                http.defaultImage = parsed
+            } catch {
+                throw ConfigFailure(key: "images.default", reason: error.reason)
             }
-            http.defaultImage = parsed
-        } catch {
-            throw ConfigFailure(key: "images.default", reason: error.reason)
         }
         http.cacheControl.versioned = try values.string("cacheControl.versioned", default: http.cacheControl.versioned)
         http.cacheControl.unversioned = try values.string(

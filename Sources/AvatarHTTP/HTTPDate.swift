@@ -31,14 +31,17 @@ enum HTTPDate {
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 
-    /// Parses the IMF-fixdate form; other forms are ignored as the RFC allows.
+    /// Parses the IMF-fixdate form; other forms, and fields out of their ranges, are
+    /// ignored as the RFC allows (a date is input: nothing in it may overflow).
     static func parse(_ text: String) -> Date? {
         let fields = text.split(separator: " ")
-        guard fields.count == 6, fields[5] == "GMT", let day = Int32(fields[1]),
-            let month = months.firstIndex(of: String(fields[2])), let year = Int32(fields[3])
+        guard fields.count == 6, fields[5] == "GMT", let day = Int32(fields[1]), (1...31).contains(day),
+            let month = months.firstIndex(of: String(fields[2])), let year = Int32(fields[3]),
+            (1900...9999).contains(year)
         else { return nil }
         let time = fields[4].split(separator: ":").compactMap { Int32($0) }
-        guard time.count == 3 else { return nil }
+        guard time.count == 3, (0...23).contains(time[0]), (0...59).contains(time[1]), (0...60).contains(time[2])
+        else { return nil }
         var parts = tm()
         parts.tm_year = year - 1900
         parts.tm_mon = Int32(month)

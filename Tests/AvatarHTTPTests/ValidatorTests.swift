@@ -7,6 +7,23 @@ import NIOCore
 import Testing
 
 @Suite struct ValidatorTests {
+    /// Dates out of any field's range are ignored, never computed with: a year of
+    /// -2147483648 once trapped the whole process.
+    @Test(arguments: [
+        "Sun, 06 Nov -2147483648 08:49:37 GMT", "Sun, 06 Nov 2147483647 08:49:37 GMT", "Sun, 99 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 99:49:37 GMT", "Sun, 06 Nov 1994 08:-2147483648:37 GMT", "Sun, 06 Nov 1994 08:49:37",
+    ])
+    func datesOutOfRangeAreIgnored(date: String) async throws {
+        let server = try LiveServer()
+        try await server.run { client, tokens in
+            _ = try await client.upload(try Fixtures.bytes("photo.jpg"), to: TestHashes.md5, tokens: tokens)
+            let answer = try await client.get("/\(TestHashes.md5.value)?s=20", headers: [.ifModifiedSince: date])
+            #expect(answer.status == .ok)
+            #expect(try await client.get("/\(TestHashes.md5.value)?s=20&d=initials&initials=%01", headers: [.ifModifiedSince: date]).status == .ok)
+            #expect(try await client.get("/\(TestHashes.other.value)?s=20&d=initials&initials=%01").status == .ok)
+        }
+    }
+
     @Test func etagsAndDatesGive304AndHeadMatchesGet() async throws {
         let server = try LiveServer()
         try await server.run { client, tokens in

@@ -18,6 +18,17 @@ import Testing
         #expect(try DefaultImage.parse("initials", initials: "  ", name: nil) == .generated(.initials("")))
     }
 
+    /// Only letters and digits are drawn: controls (which no SVG may hold), markup,
+    /// punctuation, symbols and invisible characters are dropped.
+    @Test(arguments: [
+        ("\u{01}", ""), ("a\u{0}b", "AB"), ("<b>", "B"), ("\u{200B}z\u{FEFF}", "Z"), ("é", "É"),
+        ("😀x", "X"), ("\u{7F}\u{1B}[31m", "31M"), ("ab\u{0301}", "AB\u{0301}"),
+    ])
+    func initialsKeepOnlyLettersAndDigits(given: String, drawn: String) throws {
+        #expect(try DefaultImage.parse("initials", initials: given, name: nil) == .generated(.initials(drawn)))
+        #expect(try DefaultImage.parse("initials", initials: nil, name: "\u{01}\u{02} \u{03}") == .generated(.initials("")))
+    }
+
     @Test func urls() throws {
         #expect(try DefaultImage.parse("https://example.com/a.png", initials: nil, name: nil) == .redirect("https://example.com/a.png"))
         for bad in ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "https://a.b/\r\nX: y", "http://", "a/b"] {
