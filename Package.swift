@@ -137,7 +137,7 @@ let package = Package(
         .target(
             name: "AvatarHTTP",
             dependencies: [
-                "AvatarCore", "RenderPipeline", "AvatarService", "AvatarMetadata", "AvatarAuth", "DefaultAvatars",
+                "AvatarCore", "AvatarService", "AvatarMetadata", "AvatarAuth", "DefaultAvatars",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -244,7 +244,7 @@ let package = Package(
         .testTarget(
             name: "AvatarHTTPTests",
             dependencies: [
-                "AvatarHTTP", "AvatarApp", "AvatarCore", "AvatarAuth", "RenderPipeline", "AvatarTestSupport", "S3",
+                "AvatarHTTP", "AvatarApp", "AvatarCore", "AvatarAuth", "RenderPipeline", "AvatarService", "DefaultAvatars", "AvatarTestSupport", "S3",
                 "PostgresMetadata",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -25,8 +25,9 @@ public struct ByteBudgetFIFO<Key: Hashable, Value> {
 
     public var count: Int { entries.count }
 
-    /// Places in the order kept, live or not: bounded by a small multiple of `count`.
-    public var placesKept: Int { order.count - oldest }
+    /// Places in the order kept, passed or not, live or not: bounded by a small multiple
+    /// of `count` (plus a fixed slack).
+    public var placesKept: Int { order.count }
 
     public func get(_ key: Key) -> Value? {
         entries[key]?.value
@@ -63,10 +64,10 @@ public struct ByteBudgetFIFO<Key: Hashable, Value> {
         bytes = 0
     }
 
-    /// Drops the places of values gone (evicted or removed) once they outnumber the live
-    /// ones, so `order` stays within a small multiple of the entries.
+    /// Drops the places already passed by evictions and those of values removed, once they
+    /// outnumber the live ones, so `order` stays within a small multiple of the entries.
     private mutating func compactIfMostlyStale() {
-        guard order.count - oldest > 2 * entries.count + 1024 else { return }
+        guard order.count > 2 * entries.count + 1024 else { return }
         order = order[oldest...].filter { entries[$0.key]?.sequence == $0.sequence }
         oldest = 0
     }

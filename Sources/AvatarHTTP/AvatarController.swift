@@ -2,11 +2,9 @@ import AvatarAuth
 import AvatarCore
 import AvatarMetadata
 import AvatarService
-import DefaultAvatars
 import Foundation
 import HTTPTypes
 import Hummingbird
-import RenderPipeline
 
 /// The avatar routes: render on GET (and HEAD), upload on PUT and POST, DELETE.
 /// Each handler reads as the flow it serves: parse, authorise, call the service, respond.

@@ -13,8 +13,9 @@ struct ConditionalRequest: Sendable, Equatable {
         self.ifModifiedSince = ifModifiedSince
     }
 
+    /// A repeated `If-Modified-Since` counts by its first line, as from `HTTPHeaders`.
     init(_ fields: HTTPFields) {
-        self.init(ifNoneMatch: fields[values: .ifNoneMatch], ifModifiedSince: fields[.ifModifiedSince])
+        self.init(ifNoneMatch: fields[values: .ifNoneMatch], ifModifiedSince: fields[values: .ifModifiedSince].first)
     }
 
     init(_ headers: HTTPHeaders) {

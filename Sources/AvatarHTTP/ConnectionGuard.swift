@@ -37,9 +37,12 @@ struct ConnectionGuard {
     /// Since when the peer has not taken what was written, if it has not.
     private var stalledSince: NIODeadline?
 
+    /// A new connection owes its first request head within `headerTimeout`, as if its first
+    /// byte had come when it opened: a connection that sends nothing holds a place no longer.
     init(settings: ConnectionSettings, now: NIODeadline) {
         self.settings = settings
         idleSince = now
+        reading = .head(since: now)
     }
 
     /// Bytes came in from the peer.

@@ -33,4 +33,13 @@ import Testing
         #expect(churn.count == 10 && churn.bytes == 10)
         #expect(churn.placesKept <= 2 * 10 + 1024)
     }
+
+    /// Evictions alone (no removals) leave no places behind either: what keeps a long key
+    /// alive is only what the budget counts.
+    @Test func evictedPlacesDoNotPileUp() {
+        var fifo = ByteBudgetFIFO<Int, Int>(budget: 100)
+        for key in 0..<100_000 { fifo.add(key, for: key, cost: 10) }
+        #expect(fifo.count == 10 && fifo.bytes == 100)
+        #expect(fifo.placesKept <= 2 * 10 + 1024)
+    }
 }

@@ -93,12 +93,15 @@ import Testing
         try await server.run { client, _ in
             let port = try #require(client.port)
             let (extraClosed, firstServed) = try await RawConnection.run {
-                // The test client may hold connections of its own: fill what is left.
+                // The test client may hold connections of its own: fill what is left, each
+                // with a request answered, so no deadline closes it meanwhile.
                 var open: [RawConnection] = []
                 var extraClosed = false
                 for _ in 0..<12 {
                     let connection = try RawConnection(port: port)
-                    if connection.receive(for: 0.3).closed {
+                    connection.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+                    let (text, closed) = connection.receive(for: 0.2)
+                    if closed, text.isEmpty {
                         extraClosed = true
                         break
                     }

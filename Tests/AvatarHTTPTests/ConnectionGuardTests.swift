@@ -13,15 +13,21 @@ import Testing
 
     @Test func aHeadTricklingInIsClosedAtItsDeadlineFromTheFirstByte() {
         var connection = ConnectionGuard(settings: settings, now: start)
-        connection.bytesArrived(at: at(1))
-        for second in 2...10 { connection.bytesArrived(at: at(Int64(second))) }
-        #expect(!connection.isExpired(at: at(10)))
-        #expect(connection.isExpired(at: at(11)), "a byte a second does not extend the head's deadline")
+        for second in 1...9 { connection.bytesArrived(at: at(Int64(second))) }
+        #expect(!connection.isExpired(at: at(9)))
+        #expect(connection.isExpired(at: at(10)), "a byte a second does not extend the first head's deadline")
+        // On a kept-alive connection, the next head's deadline runs from its first byte.
+        connection.headArrived(at: at(9))
+        connection.requestEnded()
+        connection.responseEnded(at: at(9))
+        connection.bytesArrived(at: at(20))
+        for second in 21...29 { connection.bytesArrived(at: at(Int64(second))) }
+        #expect(!connection.isExpired(at: at(29)) && connection.isExpired(at: at(30)))
     }
 
     @Test func anIdleConnectionClosesAfterTheIdleTimeoutAndNotWhileAnswerIsOwed() {
         var connection = ConnectionGuard(settings: settings, now: start)
-        #expect(connection.deadline == at(75))
+        #expect(connection.deadline == at(10), "a new connection owes its first head")
         connection.bytesArrived(at: at(1))
         connection.headArrived(at: at(1))
         connection.requestEnded()
