@@ -74,7 +74,8 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard !refusing else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            connection.headArrived(at: .now())
+            let now = NIODeadline.now()
+            connection.headArrived(at: now)
             if let limit = connection.limit(of: head) {
                 // Behind a response still owed, an answer now would come out of order.
                 guard passedOn == 0 else { return context.close(promise: nil) }
@@ -87,7 +88,7 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             {
                 answered = true
                 write(replay, context: context)
-                connection.responseEnded(at: .now())
+                connection.responseEnded(at: now)
                 answers.metrics.record(route: route.rawValue, method: head.method.rawValue, status: status, since: start)
             } else {
                 passedOn += 1

@@ -49,9 +49,12 @@ final class EventLoopAnswers: Sendable {
             // absolute-form targets, which the router sees as their path. `keep-alive`, which
             // proxies send to origins, changes nothing in HTTP/1.1.
             head.version == .http1_1, head.uri.utf8.first == UInt8(ascii: "/"),
-            head.headers["connection"].allSatisfy({ $0.lowercased() == "keep-alive" })
+            !head.headers.contains(name: "connection")
+                || head.headers["connection"].allSatisfy({ $0.lowercased() == "keep-alive" })
         else { return nil }
-        let conditions = ConditionalRequest(head.headers)
+        // Most requests carry no condition: skip building one (it copies header values).
+        let conditional = head.headers.contains(name: "if-none-match") || head.headers.contains(name: "if-modified-since")
+        let conditions = conditional ? ConditionalRequest(head.headers) : ConditionalRequest()
         let isHead = head.method == .HEAD
         if canReplayEncoded, conditions.isEmpty, let replayed = replay(head.uri, isHead: isHead) { return replayed }
 
