@@ -54,6 +54,7 @@ let package = Package(
         .target(
             name: "AvatarCore",
             dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -1,21 +1,30 @@
+import NIOCore
+
 /// Values kept within a byte budget, first in first out: the bounded memory behind the
 /// in-memory caches (renders read from the cache file, encoded answers). The caller
 /// says what each value costs, so the budget is what the memory really holds.
+///
+/// A removed value's place in the order keeps its cost until eviction reaches it, since
+/// the place keeps its key alive until then: the budget bounds everything held.
 public struct ByteBudgetFIFO<Key: Hashable, Value> {
     private struct Entry {
         let value: Value
-        let cost: Int
-        /// When it was added: its place in `order`.
+        /// When it was added: which place in `order` is its own.
         let sequence: UInt64
     }
 
+    private struct Place {
+        let key: Key
+        let sequence: UInt64
+        let cost: Int
+    }
+
     private var entries: [Key: Entry] = [:]
-    /// Keys in the order they came, oldest from `oldest` on. A key removed and added again
-    /// appears twice; only the place whose sequence its entry has counts.
-    private var order: [(key: Key, sequence: UInt64)] = []
-    private var oldest = 0
+    /// Every place, oldest first; a key removed and added again has two, of which only the
+    /// one whose sequence its entry has is live.
+    private var order = CircularBuffer<Place>()
     private var nextSequence: UInt64 = 0
-    /// What the values kept cost, in bytes.
+    /// What the places kept cost, in bytes, live or removed.
     public private(set) var bytes = 0
     public let budget: Int
 
@@ -23,52 +32,38 @@ public struct ByteBudgetFIFO<Key: Hashable, Value> {
         self.budget = max(0, budget)
     }
 
+    /// Values kept.
     public var count: Int { entries.count }
 
-    /// Places in the order kept, passed or not, live or not: bounded by a small multiple
-    /// of `count` (plus a fixed slack).
+    /// Places kept, live or removed; their costs add up to `bytes`.
     public var placesKept: Int { order.count }
 
     public func get(_ key: Key) -> Value? {
         entries[key]?.value
     }
 
-    /// Keeps `value` at `cost` bytes, dropping the oldest values until it fits. A value
+    /// Keeps `value` at `cost` bytes, dropping the oldest places until it fits. A value
     /// over `largest` (or the budget) is not kept: it would push out many others.
     public mutating func add(_ value: Value, for key: Key, cost: Int, largest: Int? = nil) {
-        guard cost <= min(largest ?? budget, budget), entries[key] == nil else { return }
-        while bytes + cost > budget, oldest < order.count {
-            let (key, sequence) = order[oldest]
-            oldest += 1
-            if let gone = entries[key], gone.sequence == sequence {
-                entries[key] = nil
-                bytes -= gone.cost
-            }
+        guard cost >= 0, cost <= min(largest ?? budget, budget), entries[key] == nil else { return }
+        while bytes + cost > budget, let place = order.popFirst() {
+            bytes -= place.cost
+            if entries[place.key]?.sequence == place.sequence { entries[place.key] = nil }
         }
-        entries[key] = Entry(value: value, cost: cost, sequence: nextSequence)
-        order.append((key, nextSequence))
+        entries[key] = Entry(value: value, sequence: nextSequence)
+        order.append(Place(key: key, sequence: nextSequence, cost: cost))
         nextSequence &+= 1
-        compactIfMostlyStale()
         bytes += cost
     }
 
+    /// Forgets the value under `key`; its place goes when eviction reaches it.
     public mutating func remove(_ key: Key) {
-        if let gone = entries.removeValue(forKey: key) { bytes -= gone.cost }
-        compactIfMostlyStale()
+        entries[key] = nil
     }
 
     public mutating func removeAll() {
         entries = [:]
-        order = []
-        oldest = 0
+        order.removeAll()
         bytes = 0
-    }
-
-    /// Drops the places already passed by evictions and those of values removed, once they
-    /// outnumber the live ones, so `order` stays within a small multiple of the entries.
-    private mutating func compactIfMostlyStale() {
-        guard order.count > 2 * entries.count + 1024 else { return }
-        order = order[oldest...].filter { entries[$0.key]?.sequence == $0.sequence }
-        oldest = 0
     }
 }
