@@ -6,7 +6,8 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-/// The connection guards on a live server with short deadlines.
+/// The connection guards on a live server with short deadlines. Its timings want the
+/// machine to itself: `scripts/test` runs it alone, after the other tests.
 @Suite struct ConnectionGuardLiveTests {
     let server: LiveServer
 
@@ -27,9 +28,9 @@ import Testing
                     guard connection.send(String(byte)) else { break }
                     if connection.receive(for: 0.5).closed { return Date().timeIntervalSince(start) }
                 }
-                return connection.receive(for: 5).closed ? Date().timeIntervalSince(start) : -1
+                return connection.receive(for: 9).closed ? Date().timeIntervalSince(start) : -1
             }
-            #expect(closedAfter >= 1.5 && closedAfter < 4, "closed \(closedAfter) s after the first byte")
+            #expect(closedAfter >= 1.5 && closedAfter < 8, "closed \(closedAfter) s after the first byte")
         }
     }
 
@@ -42,7 +43,8 @@ import Testing
                 var answers = 0
                 for _ in 0..<5 {
                     busy.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-                    if busy.receive(for: 1).text.hasPrefix("HTTP/1.1 200") { answers += 1 }
+                    if busy.receiveAnswer(within: 5).hasPrefix("HTTP/1.1 200") { answers += 1 }
+                    Thread.sleep(forTimeInterval: 1)
                 }
                 return (idle.receive(for: 0.1).closed, answers)
             }
@@ -62,9 +64,9 @@ import Testing
                     "PUT /\(TestHashes.md5.value) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\n"
                         + "Content-Length: 100000\r\n\r\nsome bytes")
                 let start = Date()
-                return connection.receive(for: 6).closed ? Date().timeIntervalSince(start) : -1
+                return connection.receive(for: 9).closed ? Date().timeIntervalSince(start) : -1
             }
-            #expect(closedAfter >= 1.5 && closedAfter < 4, "closed \(closedAfter) s into a stalled body")
+            #expect(closedAfter >= 1.5 && closedAfter < 8, "closed \(closedAfter) s into a stalled body")
         }
     }
 
@@ -85,7 +87,8 @@ import Testing
                 #expect(text.hasPrefix("HTTP/1.1 \(status)"), "\(text.prefix(60))")
                 #expect(closed && text.contains("Connection: close"))
             }
-            #expect(try await client.get("/healthz").status == .ok)
+            let health = try await RawHTTP.exchange(port: port, head: "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
+            #expect(health.hasPrefix("HTTP/1.1 200"))
         }
     }
 
@@ -100,8 +103,8 @@ import Testing
                 for _ in 0..<12 {
                     let connection = try RawConnection(port: port)
                     connection.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-                    let (text, closed) = connection.receive(for: 0.2)
-                    if closed, text.isEmpty {
+                    let text = connection.receiveAnswer(within: 2)
+                    if text.isEmpty {
                         extraClosed = true
                         break
                     }
@@ -109,7 +112,7 @@ import Testing
                 }
                 guard let first = open.first else { return (extraClosed, false) }
                 first.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-                return (extraClosed, first.receive(for: 2).text.hasPrefix("HTTP/1.1 200"))
+                return (extraClosed, first.receiveAnswer(within: 5).hasPrefix("HTTP/1.1 200"))
             }
             #expect(extraClosed && firstServed)
         }
@@ -118,7 +121,9 @@ import Testing
     /// A client that pipelines requests and never reads: the server stops reading them
     /// once its answers back up, so the kernel's buffers fill and sends stop being taken.
     @Test func aPeerThatDoesNotReadStopsBeingRead() async throws {
-        try await server.run { client, tokens in
+        // The default deadlines: this is about backpressure, and the test client must not be
+        // closed as idle while a slow (sanitized) build uploads.
+        try await LiveServer().run { client, tokens in
             _ = try await client.upload(try Fixtures.bytes("photo.png"), to: TestHashes.md5, tokens: tokens)
             let path = "/\(TestHashes.md5.value)?s=512"
             for _ in 0..<3 { _ = try await client.get(path) }
@@ -140,9 +145,7 @@ import Testing
                 return taken
             }
             #expect(taken < 64 << 20, "the server read \(taken) bytes of requests from a peer that reads nothing")
-            // The test client's own connection has idled past the short timeout: ask anew.
-            let health = try await RawHTTP.exchange(port: port, head: "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", body: [])
-            #expect(health.hasPrefix("HTTP/1.1 200"))
+            #expect(try await client.get("/healthz").status == .ok)
         }
     }
 }
