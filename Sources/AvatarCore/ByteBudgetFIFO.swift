@@ -26,8 +26,10 @@ public struct ByteBudgetFIFO<Key: Hashable, Value> {
     private var nextSequence: UInt64 = 0
     /// What the places kept cost, in bytes, live or removed.
     public private(set) var bytes = 0
+    /// The most the places may cost, in bytes.
     public let budget: Int
 
+    /// An empty FIFO of at most `budget` bytes (a negative budget keeps nothing).
     public init(budget: Int) {
         self.budget = max(0, budget)
     }
@@ -38,6 +40,7 @@ public struct ByteBudgetFIFO<Key: Hashable, Value> {
     /// Places kept, live or removed; their costs add up to `bytes`.
     public var placesKept: Int { order.count }
 
+    /// The value kept under `key`, if any.
     public func get(_ key: Key) -> Value? {
         entries[key]?.value
     }
@@ -61,6 +64,7 @@ public struct ByteBudgetFIFO<Key: Hashable, Value> {
         entries[key] = nil
     }
 
+    /// Forgets every value and place.
     public mutating func removeAll() {
         entries = [:]
         order.removeAll()

@@ -8,6 +8,7 @@ import NIOHTTPTypesHTTP1
 /// made only by `AnswerDecision`, returned by the router as a `Response` and written by
 /// `EventLoopAnswers` as NIO parts, so both paths send the same bytes.
 public struct AvatarAnswer: Sendable, Equatable {
+    /// `200`, `304`, `302` or `404`.
     public var status: HTTPResponse.Status
     /// Every header field but `Date`, which the connection stamps as it writes
     /// (`ResponseDate`), from one clock for every response.

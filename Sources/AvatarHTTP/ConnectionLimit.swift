@@ -3,9 +3,11 @@ import Synchronization
 /// Counts the server's open connections against `http.maxConnections`: past it a new
 /// connection is closed as soon as it is accepted, and those open keep being served.
 public final class ConnectionLimit: Sendable {
+    /// `http.maxConnections`.
     public let maximum: Int
     private let open = Atomic<Int>(0)
 
+    /// A count of none open, of at most `maximum`.
     public init(maximum: Int) {
         self.maximum = maximum
     }

@@ -19,6 +19,7 @@ public struct RenderRequest: Sendable, Equatable {
     /// `r` / `rating`: the highest rating the page accepts.
     public var rating: Rating
 
+    /// A request with every part given; the HTTP layer parses one from a URL.
     public init(
         hash: AvatarHash, format: ImageFormat?, size: Int, version: String?, defaultImage: DefaultImage,
         forceDefault: Bool, rating: Rating

@@ -8,10 +8,13 @@ public struct RenderedAvatar: Sendable, Equatable {
         case render = "MISS"
     }
 
+    /// The encoded image.
     public let bytes: ByteBuffer
+    /// Its media type, from the format it was encoded in.
     public let contentType: String
     public let source: Source
 
+    /// A render of `bytes` in `contentType`, from `source`.
     public init(bytes: ByteBuffer, contentType: String, source: Source) {
         self.bytes = bytes
         self.contentType = contentType
