@@ -12,9 +12,6 @@ public final class ConnectionLimit: Sendable {
         self.maximum = maximum
     }
 
-    /// Connections open now.
-    public var count: Int { open.load(ordering: .relaxed) }
-
     /// Takes a place for a new connection; `false` when none is left.
     func admit() -> Bool {
         let (now, _) = open.add(1, ordering: .relaxed)
