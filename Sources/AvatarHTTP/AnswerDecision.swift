@@ -31,11 +31,9 @@ struct AnswerDecision: Sendable {
     func decide(_ question: AvatarQuestion, shown: ShownImage, rendered: RenderedAvatar?) -> Outcome {
         switch shown {
         case .notFound:
-            let error = ErrorResponse(.notFound)
-            var fields = error.fields(cacheControl: settings.cacheControl)
-            let body = error.body
-            fields[.contentLength] = String(body.readableBytes)
-            return .answer(finished(error.status, fields, body: body, question))
+            var answer = ErrorResponse(.notFound).answer(cacheControl: settings.cacheControl, serverName: serverName)
+            if question.isHead { answer.body = nil }
+            return .answer(answer)
         case .redirect(let location):
             let fields: HTTPFields = [
                 .location: location, .cacheControl: settings.cacheControl.missing, .contentLength: "0",

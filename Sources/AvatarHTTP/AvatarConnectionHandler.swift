@@ -192,17 +192,14 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Answers a head over a limit (or one the decoder refused) with `status` and closes.
     private func refuse(_ status: HTTPResponse.Status, context: ChannelHandlerContext) {
         refusing = true
-        let error = ErrorResponse(status: status, code: status.code == 400 ? "bad_request" : "request_too_large",
-            message: status.reasonPhrase)
-        var fields = error.fields(cacheControl: answers.settings.cacheControl)
-        CommonHeaders.add(to: &fields, serverName: answers.settings.serverName)
-        fields[.connection] = "close"
-        let body = error.body
-        fields[.contentLength] = String(body.readableBytes)
-        var head = AvatarAnswer(status: status, fields: fields, body: body).head
+        var answer = ErrorResponse(
+            status: status, code: status.code == 400 ? "bad_request" : "request_too_large", message: status.reasonPhrase
+        ).answer(cacheControl: answers.settings.cacheControl, serverName: answers.settings.serverName)
+        answer.fields[.connection] = "close"
+        var head = answer.head
         ResponseDate.stamp(&head)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        if let body = answer.body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }

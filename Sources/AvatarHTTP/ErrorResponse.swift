@@ -83,6 +83,16 @@ struct ErrorResponse {
         ByteBuffer(string: #"{"error":\#(Self.quoted(code)),"message":\#(Self.quoted(message))}"#)
     }
 
+    /// The error as an answer of its own, written below the router (a refused head, a
+    /// `404` default): its fields, `Content-Length`, the common headers and the body.
+    func answer(cacheControl: CacheControlPolicy, serverName: String) -> AvatarAnswer {
+        var fields = fields(cacheControl: cacheControl)
+        let body = body
+        fields[.contentLength] = String(body.readableBytes)
+        CommonHeaders.add(to: &fields, serverName: serverName)
+        return AvatarAnswer(status: status, fields: fields, body: body)
+    }
+
     func response(cacheControl: CacheControlPolicy) -> Response {
         Response(status: status, headers: fields(cacheControl: cacheControl), body: .init(byteBuffer: body))
     }

@@ -21,14 +21,8 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     }
 
     public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
-        let environment = environment
-        let records = records
-        do {
-            return try await readers.run {
-                try environment.read { txn in try Self.decode(txn.bytes(records, key: Array(hash.value.utf8))) }
-            }
-        } catch {
-            throw .storageUnavailable(reason: "metadata read: \(error)")
+        try await reading { environment, records in
+            try environment.read { txn in try Self.decode(txn.bytes(records, key: Array(hash.value.utf8))) }
         }
     }
 
@@ -56,19 +50,26 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     }
 
     public func checkReady() async throws(AvatarError) {
-        let environment = environment
-        let records = records
-        do {
-            _ = try await readers.run { try environment.read { txn in try txn.count(records) } }
-        } catch {
-            throw .storageUnavailable(reason: "metadata: \(error)")
-        }
+        _ = try await reading { environment, records in try environment.read { txn in try txn.count(records) } }
     }
 
     public func shutdown() async throws {
         try await writer.shutdown()
         try await readers.shutdown()
         environment.close()
+    }
+
+    /// Runs a read on the reader threads, never the caller's: a read can page-fault.
+    private func reading<T: Sendable>(
+        _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
+    ) async throws(AvatarError) -> T {
+        let environment = environment
+        let records = records
+        do {
+            return try await readers.run { try body(environment, records) }
+        } catch {
+            throw .storageUnavailable(reason: "metadata read: \(error)")
+        }
     }
 
     private func writing<T: Sendable>(

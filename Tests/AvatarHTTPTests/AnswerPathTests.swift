@@ -88,8 +88,7 @@ import Testing
                 }
                 let head = String(decoding: rest[..<end.lowerBound], as: UTF8.self)
                 #expect(head.hasPrefix("HTTP/1.1 \(request.status)"), "\(request): \(head.prefix(40))")
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                let length = RawHTTP.contentLength(of: head) ?? 0
                 let bodyLength = request.method == "HEAD" ? 0 : length
                 guard rest.count - (end.upperBound - rest.startIndex) >= bodyLength else {
                     Issue.record("the answer to \(request) is shorter than its Content-Length")

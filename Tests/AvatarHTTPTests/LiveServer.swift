@@ -146,15 +146,19 @@ enum RawHTTP {
             }
             // The head is text; the body may be binary, so it is measured in bytes.
             if !untilClosed, let headEnd = received.firstRange(of: Array("\r\n\r\n".utf8)),
-                let lengthLine = String(decoding: received[..<headEnd.lowerBound], as: UTF8.self).split(separator: "\r\n")
-                    .first(where: { $0.lowercased().hasPrefix("content-length:") }),
-                let length = Int(lengthLine.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)),
+                let length = contentLength(of: String(decoding: received[..<headEnd.lowerBound], as: UTF8.self)),
                 received.count - headEnd.upperBound >= length
             {
                 break
             }
         }
         return String(decoding: received, as: UTF8.self)
+    }
+
+    /// The `Content-Length` of a raw answer's head (its text before the empty line).
+    static func contentLength(of head: String) -> Int? {
+        head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
     }
 
     /// A blocking TCP socket connected to `localhost:port`, trying each address the name

@@ -42,8 +42,7 @@ final class RawConnection: @unchecked Sendable {
         while Date() < deadline {
             if let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
                 let head = String(decoding: received[..<end.lowerBound], as: UTF8.self)
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                let length = RawHTTP.contentLength(of: head) ?? 0
                 if received.count - end.upperBound >= length { break }
             }
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
