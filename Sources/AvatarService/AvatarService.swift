@@ -122,13 +122,13 @@ public final class AvatarService: Sendable {
     /// original once however many renders need it at the same time.
     private func master(of record: AvatarRecord) async throws -> MasterImage {
         let key = Self.masterKey(record)
-        if let cached = await cache.get(key), let master = MasterImage(serialized: Array(cached.bytes.readableBytesView)) {
+        if let master = await cache.read(key, MasterImage.init(copying:)) {
             return master
         }
         let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
             try await self.makeMaster(of: try await self.original(of: record), for: record)
         }
-        guard let master = MasterImage(serialized: Array(entry.bytes.readableBytesView)) else {
+        guard let master = entry.bytes.withUnsafeReadableBytes(MasterImage.init(copying:)) else {
             throw AvatarError.internalFailure(reason: "a master could not be read back")
         }
         return master

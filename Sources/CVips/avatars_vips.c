@@ -84,7 +84,7 @@ int avatars_vips_cast_uchar(VipsImage *in, VipsImage **out) {
 }
 
 VipsImage *avatars_vips_from_srgb_pixels(const void *pixels, size_t len, int width, int height, int bands) {
-    VipsImage *image = vips_image_new_from_memory_copy(pixels, len, width, height, bands, VIPS_FORMAT_UCHAR);
+    VipsImage *image = vips_image_new_from_memory(pixels, len, width, height, bands, VIPS_FORMAT_UCHAR);
     // new_from_memory guesses an interpretation from the band count; these pixels are sRGB.
     if (image)
         image->Type = VIPS_INTERPRETATION_sRGB;

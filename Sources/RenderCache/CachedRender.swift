@@ -23,11 +23,23 @@ public struct CachedRender: Sendable, Equatable {
 
     /// Decodes a stored value; `nil` for anything malformed.
     init?(stored value: UnsafeRawBufferPointer) {
+        guard let (contentType, bytes) = Self.parts(of: value) else { return nil }
+        self.contentType = String(decoding: contentType, as: UTF8.self)
+        self.bytes = ByteBuffer(bytes: bytes)
+    }
+
+    /// `body` applied to a stored value's bytes in place; `nil` for anything malformed.
+    static func withBytes<Result>(stored value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
+        parts(of: value).map { body($0.bytes) }
+    }
+
+    private static func parts(of value: UnsafeRawBufferPointer)
+        -> (contentType: UnsafeRawBufferPointer, bytes: UnsafeRawBufferPointer)?
+    {
         guard value.count >= 9 else { return nil }
         let typeLength = Int(value[8])
         guard value.count >= 9 + typeLength else { return nil }
-        contentType = String(decoding: UnsafeRawBufferPointer(rebasing: value[9..<9 + typeLength]), as: UTF8.self)
-        bytes = ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: value[(9 + typeLength)...]))
+        return (UnsafeRawBufferPointer(rebasing: value[9..<9 + typeLength]), UnsafeRawBufferPointer(rebasing: value[(9 + typeLength)...]))
     }
 
     static func sequence(of value: some Collection<UInt8>) -> UInt64? {

@@ -68,18 +68,40 @@ public final class RenderCache: Sendable {
     /// threads (a read can page-fault, so it never runs on the caller's thread).
     public func get(_ key: RenderCacheKey) async -> CachedRender? {
         if let found = inMemory(key) { return found }
-        let found: CachedRender?
-        do {
-            found = try await readers.run { [environment, renders] in
-                try environment.read { txn in try txn.get(renders, key: key.bytes) { CachedRender(stored: $0) } ?? nil }
-            }
-        } catch {
-            logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
-            found = nil
-        }
+        let found = await readFile(key) { CachedRender(stored: $0) }
         metrics.lookedUp(key, found: found != nil)
         if keepsInMemory(key), let found { recent.withLock { $0.add(found, for: key) } }
         return found
+    }
+
+    /// What `body` makes of the bytes stored under `key`, read where they lie (a pending
+    /// write, or the cache file's map inside its read transaction, on a reader thread)
+    /// rather than copied out first: for values large enough that each copy counts, such
+    /// as masters. Not kept in memory after. `nil` when nothing is stored or `body` refuses it.
+    public func read<Value: Sendable>(
+        _ key: RenderCacheKey, _ body: @escaping @Sendable (UnsafeRawBufferPointer) -> Value?
+    ) async -> Value? {
+        let found: Value?
+        if let pending = pending(key) {
+            found = pending.bytes.withUnsafeReadableBytes(body)
+        } else {
+            found = await readFile(key) { stored in CachedRender.withBytes(stored: stored, body) ?? nil }
+        }
+        metrics.lookedUp(key, found: found != nil)
+        return found
+    }
+
+    private func readFile<Value: Sendable>(
+        _ key: RenderCacheKey, _ body: @escaping @Sendable (UnsafeRawBufferPointer) -> Value?
+    ) async -> Value? {
+        do {
+            return try await readers.run { [environment, renders] in
+                try environment.read { txn in try txn.get(renders, key: key.bytes, body) ?? nil }
+            }
+        } catch {
+            logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// Renders are kept in memory after a read; masters and originals are read once per

@@ -2,6 +2,9 @@
 /// 8-bit sRGB pixels. Renders up to that size are made from it, so a 5,000 px original is
 /// decoded once per node rather than once per size. Pixels stay uncompressed, since
 /// decoding a compressed master would cost more than the small render made from it.
+///
+/// A master is hundreds of KiB, read for every render made from it: it is copied once, out
+/// of the cache, into memory that libvips then reads in place.
 public struct MasterImage: Sendable {
     /// Names masters in the cache: they are pixels, not an image file format.
     public static let contentType = "application/x-avatars-master"
@@ -9,40 +12,42 @@ public struct MasterImage: Sendable {
     private static let headerSize = 16
 
     /// Stored form: "AVM1", then width, height and bands as big-endian UInt32, then the pixels.
-    public let serialized: [UInt8]
+    let storage: PinnedBytes
 
-    public var width: Int { field(at: 4) }
-    public var height: Int { field(at: 8) }
+    public let width: Int
+    public let height: Int
     /// 3 (RGB) or 4 (RGB and alpha).
-    public var bands: Int { field(at: 12) }
+    public let bands: Int
 
     init(width: Int, height: Int, bands: Int, pixels: UnsafeRawBufferPointer) {
-        var serialized = Self.magic
-        serialized.reserveCapacity(Self.headerSize + pixels.count)
-        for value in [width, height, bands] {
-            withUnsafeBytes(of: UInt32(value).bigEndian) { serialized.append(contentsOf: $0) }
+        storage = PinnedBytes(count: Self.headerSize + pixels.count) { target in
+            var header = Self.magic
+            for value in [width, height, bands] {
+                withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).bigEndian) { header.append(contentsOf: $0) }
+            }
+            target.copyMemory(from: UnsafeRawBufferPointer(start: header, count: header.count))
+            UnsafeMutableRawBufferPointer(rebasing: target[Self.headerSize...]).copyMemory(from: pixels)
         }
-        serialized.append(contentsOf: pixels)
-        self.serialized = serialized
+        (self.width, self.height, self.bands) = (width, height, bands)
     }
 
-    /// Reads a stored master; `nil` unless the header and the pixel count agree.
-    public init?(serialized: [UInt8]) {
-        guard serialized.count >= Self.headerSize, Array(serialized.prefix(4)) == Self.magic else { return nil }
-        self.serialized = serialized
-        guard [3, 4].contains(bands), width > 0, height > 0,
-            serialized.count == Self.headerSize + width * height * bands
+    /// Reads a stored master, copying it; `nil` unless the header and the pixel count agree.
+    public init?(copying serialized: UnsafeRawBufferPointer) {
+        guard serialized.count >= Self.headerSize, serialized.prefix(4).elementsEqual(Self.magic) else { return nil }
+        func field(_ offset: Int) -> Int { serialized[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
+        (width, height, bands) = (field(4), field(8), field(12))
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard [3, 4].contains(bands), width > 0, height > 0, !overflow, pixels <= Int.max / 4,
+            serialized.count - Self.headerSize == pixels * bands
         else { return nil }
+        storage = PinnedBytes(count: serialized.count) { $0.copyMemory(from: serialized) }
     }
 
-    func withPixels<Result>(_ body: (UnsafeRawBufferPointer) throws(RenderFailure) -> Result) throws(RenderFailure) -> Result {
-        let result: Swift.Result<Result, RenderFailure> = serialized.withUnsafeBytes { bytes in
-            Swift.Result { () throws(RenderFailure) in try body(UnsafeRawBufferPointer(rebasing: bytes[Self.headerSize...])) }
-        }
-        return try result.get()
-    }
+    /// The stored form, for the cache.
+    public var serialized: [UInt8] { storage.withBytes(Array.init) }
 
-    private func field(at offset: Int) -> Int {
-        serialized[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+    /// Where the pixels start, and how many bytes they take; valid while `storage` lives.
+    var pixels: (start: UnsafeRawPointer?, count: Int) {
+        (storage.baseAddress.map { $0 + Self.headerSize }, storage.count - Self.headerSize)
     }
 }

@@ -5,13 +5,18 @@
 final class PinnedBytes: @unchecked Sendable {
     private let storage: UnsafeMutableRawBufferPointer
 
-    init(_ bytes: [UInt8]) {
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
-        bytes.withUnsafeBytes { source in
-            if let base = source.baseAddress { storage.baseAddress?.copyMemory(from: base, byteCount: source.count) }
+    convenience init(_ bytes: [UInt8]) {
+        self.init(count: bytes.count) { target in
+            bytes.withUnsafeBytes { target.copyMemory(from: $0) }
         }
+    }
+
+    /// `count` bytes written once by `fill`, before anything can read them.
+    init(count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, count), alignment: 16)
+        fill(UnsafeMutableRawBufferPointer(rebasing: storage[..<count]))
         self.storage = storage
-        count = bytes.count
+        self.count = count
     }
 
     deinit {
@@ -23,4 +28,9 @@ final class PinnedBytes: @unchecked Sendable {
 
     /// Where they start; valid while this object lives.
     var baseAddress: UnsafeRawPointer? { UnsafeRawPointer(storage.baseAddress) }
+
+    /// The bytes, for reading inside `body` only.
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(rebasing: storage[..<count]))
+    }
 }

@@ -27,15 +27,15 @@ enum RenderSteps {
         return VipsImageHandle(out, source: source)
     }
 
-    /// Load a master's pixels back into libvips.
+    /// Load a master's pixels into libvips, read in place: the handle keeps them alive.
     static func load(_ master: MasterImage) throws(RenderFailure) -> VipsImageHandle {
-        let (width, height, bands) = (master.width, master.height, master.bands)
-        return try master.withPixels { pixels throws(RenderFailure) in
-            guard let image = avatars_vips_from_srgb_pixels(pixels.baseAddress, pixels.count, Int32(width), Int32(height), Int32(bands))
-            else { throw RenderFailure(step: "load master", message: Vips.lastError()) }
-            // A copy of the pixels: nothing to keep alive.
-            return VipsImageHandle(image, source: nil)
-        }
+        let pixels = master.pixels
+        guard
+            let image = avatars_vips_from_srgb_pixels(
+                pixels.start, pixels.count, Int32(clamping: master.width), Int32(clamping: master.height),
+                Int32(clamping: master.bands))
+        else { throw RenderFailure(step: "load master", message: Vips.lastError()) }
+        return VipsImageHandle(image, source: master.storage)
     }
 
     /// Crop and scale an image in memory (a master) to an exact square.

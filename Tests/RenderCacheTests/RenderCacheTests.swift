@@ -51,6 +51,23 @@ import Testing
         try await cache.close()
     }
 
+    @Test func readHandsTheStoredBytesWhetherPendingOrCommitted() async throws {
+        let cache = try open()
+        let stored = render(7, bytes: 300_000)
+        let expected = Array(stored.bytes.readableBytesView)
+        #expect(await cache.read(key(7)) { Array($0) } == nil)
+        cache.store(stored, for: key(7))
+        #expect(await cache.read(key(7)) { Array($0) } == expected)
+        try await cache.flush()
+        #expect(cache.pending(key(7)) == nil)
+        #expect(await cache.read(key(7)) { Array($0) } == expected)
+        // A value the reader refuses reads as nothing.
+        #expect(await cache.read(key(7)) { _ in Int?.none } == nil)
+        #expect(metrics.contains(#"avatars_cache_hits_total{kind="render"} 2"#))
+        #expect(metrics.contains(#"avatars_cache_misses_total{kind="render"} 2"#))
+        try await cache.close()
+    }
+
     @Test func rendersSurviveReopening() async throws {
         do {
             let cache = try open()

@@ -188,11 +188,24 @@ func render(_ name: String, size: Int, _ format: ImageFormat) async throws -> [U
 
     @Test func storedMastersReadBackAndDamagedOnesAreRefused() async throws {
         let master = try await pipeline.master(of: try Fixtures.bytes("alpha.png"))
-        let read = try #require(MasterImage(serialized: master.serialized))
-        #expect([read.width, read.height, read.bands] == [64, 64, 4])
-        #expect(MasterImage(serialized: Array(master.serialized.dropLast())) == nil)
-        #expect(MasterImage(serialized: [UInt8](repeating: 0, count: 16)) == nil)
-        #expect(MasterImage(serialized: Array("AVM1".utf8)) == nil)
+        func read(_ serialized: [UInt8]) -> MasterImage? { serialized.withUnsafeBytes(MasterImage.init(copying:)) }
+        let readBack = try #require(read(master.serialized))
+        #expect([readBack.width, readBack.height, readBack.bands] == [64, 64, 4])
+        #expect(read(Array(master.serialized.dropLast())) == nil)
+        #expect(read([UInt8](repeating: 0, count: 16)) == nil)
+        #expect(read(Array("AVM1".utf8)) == nil)
+        // Dimensions whose pixel count overflows are refused, not trapped on.
+        let huge = Array("AVM1".utf8) + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 4]
+        #expect(read(huge + [0, 0, 0, 0]) == nil)
+    }
+
+    @Test func aReadBackMasterRendersAsTheOneItWasMadeAs() async throws {
+        let parameters = pipeline.parameters(size: 40, format: .png)
+        let master = try await pipeline.master(of: try Fixtures.bytes("alpha.png"))
+        let expected = try await pipeline.render(master: master, parameters: parameters).bytes
+        // The copy is read in place by libvips; its source buffer is gone before the render.
+        let readBack = try #require(master.serialized.withUnsafeBytes(MasterImage.init(copying:)))
+        #expect(try await pipeline.render(master: readBack, parameters: parameters).bytes == expected)
     }
 }
 

@@ -31,7 +31,8 @@ int avatars_vips_square(VipsImage *in, int size, VipsImage **out);
 /// Casts to 8 bits per band.
 int avatars_vips_cast_uchar(VipsImage *in, VipsImage **out);
 
-/// An image over a copy of 8-bit sRGB pixels (3 bands, or 4 with alpha); NULL on failure.
+/// An image reading 8-bit sRGB pixels (3 bands, or 4 with alpha) in place, so they must
+/// outlive it and every image made from it; NULL on failure.
 VipsImage *avatars_vips_from_srgb_pixels(const void *pixels, size_t len, int width, int height, int bands);
 
 /// Converts pixels carrying an embedded ICC profile to sRGB using that profile.
