@@ -78,7 +78,7 @@ let package = Package(
         ),
         .target(
             name: "RenderPipeline",
-            dependencies: ["CVips", "AvatarCore"],
+            dependencies: ["CVips", "AvatarCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -195,7 +195,7 @@ let package = Package(
             swiftSettings: testSettings
         ),
         .testTarget(
-            name: "RenderPipelineTests", dependencies: ["RenderPipeline", "AvatarCore", "AvatarTestSupport"],
+            name: "RenderPipelineTests", dependencies: ["RenderPipeline", "AvatarCore", "AvatarTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: testSettings
         ),
         .testTarget(

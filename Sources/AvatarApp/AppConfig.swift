@@ -77,6 +77,13 @@ public struct AppConfig: Sendable {
         pipeline.maxPixels = try values.int("images.maxPixels", default: pipeline.maxPixels, in: 1...Int(Int32.max))
         pipeline.renderConcurrency = try values.int(
             "images.renderConcurrency", default: pipeline.renderConcurrency, in: 1...256)
+        pipeline.maxPendingRenders = try values.int(
+            "images.maxPendingRenders", default: pipeline.maxPendingRenders, in: 1...1_000_000)
+        pipeline.maxFrames = try values.int("images.maxFrames", default: pipeline.maxFrames, in: 1...100_000)
+        pipeline.maxAnimationPixels = try values.int(
+            "images.maxAnimationPixels", default: pipeline.maxAnimationPixels, in: 1...Int(Int32.max))
+        pipeline.renderTimeoutSeconds = Double(
+            try values.int("images.renderTimeoutSeconds", default: Int(pipeline.renderTimeoutSeconds), in: 1...3600))
 
         http = HTTPSettings()
         http.maxSize = try values.int("images.maxSize", default: http.maxSize, in: 1...8192)

@@ -38,7 +38,7 @@ public struct AvatarApplication {
         }
         tokens = await UploadTokens(secret: secret.bytes)
 
-        let pipeline = try ImagePipeline(settings: config.pipeline)
+        let pipeline = try ImagePipeline(settings: config.pipeline, logger: logger)
         let storagePool = BlockingWorkPool(threads: 4)
         let s3 = config.s3.map { S3Client(settings: $0) }
         let originals: any OriginalStore =

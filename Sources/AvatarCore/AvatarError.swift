@@ -11,12 +11,18 @@ public enum AvatarError: Error, Sendable, Equatable {
     case unauthorized(reason: String)
     /// A valid token issued for another hash.
     case forbidden
+    /// An upload of zero bytes.
+    case emptyBody
     /// Not an accepted image format (by magic bytes).
     case unsupportedMediaType
-    /// A recognised format that does not decode, or is over the pixel limit.
-    case unprocessableImage(reason: String)
+    /// A recognised format refused for what its bytes hold.
+    case unprocessableImage(ImageRefusal)
     /// No avatar under this hash.
     case notFound
+    /// Too many renders are waiting for the render threads (`images.maxPendingRenders`).
+    case overloaded
+    /// A render did not finish within `images.renderTimeoutSeconds`.
+    case renderTimeout
     /// A store could not be reached; retry later.
     case storageUnavailable(reason: String)
     /// Something on our side failed; the client cannot fix it by changing the request.

@@ -1,24 +1,62 @@
 import NIOPosix
+import Synchronization
 
 /// A dedicated, bounded set of threads for blocking work (libvips, LMDB writes, disk I/O).
 ///
 /// Blocking calls must not run on NIO event loops or on Swift's shared cooperative pool,
-/// which has one thread per core and also runs every request handler.
+/// which has one thread per core and also runs every request handler. With `maxWaiting`
+/// the queue in front of the threads is bounded too: past it, work is refused at once
+/// rather than queued behind work nobody may be waiting for any more.
 public final class BlockingWorkPool: Sendable {
     private let pool: NIOThreadPool
+    private let maxWaiting: Int?
+    private let waiting = Atomic<Int>(0)
 
-    public init(threads: Int) {
+    /// Thrown by `run` when `maxWaiting` pieces of work are already waiting for a thread.
+    public struct Full: Error, Sendable {}
+
+    public init(threads: Int, maxWaiting: Int? = nil) {
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        self.maxWaiting = maxWaiting
         self.pool.start()
     }
 
-    /// Runs `body` on one of the pool's threads and returns its result.
+    /// Work waiting for a thread now.
+    public var waitingCount: Int { waiting.load(ordering: .relaxed) }
+
+    /// Runs `body` on one of the pool's threads and returns its result. Throws `Full` when
+    /// the queue is at its bound, and `CancellationError` without running `body` when the
+    /// calling task was cancelled before a thread took it.
     public func run<T: Sendable>(_ body: @Sendable @escaping () throws -> T) async throws -> T {
-        try await pool.runIfActive(body)
+        if let maxWaiting {
+            let admitted = waiting.wrappingAdd(1, ordering: .relaxed).newValue <= maxWaiting
+            guard admitted else {
+                waiting.wrappingSubtract(1, ordering: .relaxed)
+                throw Full()
+            }
+        } else {
+            waiting.wrappingAdd(1, ordering: .relaxed)
+        }
+        let cancelled = CancelledFlag()
+        return try await withTaskCancellationHandler {
+            try await pool.runIfActive {
+                self.waiting.wrappingSubtract(1, ordering: .relaxed)
+                guard !cancelled.isSet else { throw CancellationError() }
+                return try body()
+            }
+        } onCancel: {
+            cancelled.set()
+        }
     }
 
     /// Stops the threads once queued work has finished.
     public func shutdown() async throws {
         try await pool.shutdownGracefully()
     }
+}
+
+private final class CancelledFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

@@ -30,10 +30,20 @@ struct ErrorResponse {
             self.init(
                 status: .unsupportedMediaType, code: "unsupported_media_type",
                 message: "uploads must be JPEG, PNG, WebP, GIF or AVIF/HEIF images")
-        case .unprocessableImage(let reason):
-            self.init(status: .unprocessableContent, code: "unprocessable_image", message: reason)
+        case .emptyBody:
+            self.init(status: .badRequest, code: "empty_body", message: "the upload is empty")
+        case .unprocessableImage(let refusal):
+            self.init(status: .unprocessableContent, code: "unprocessable_image", message: refusal.message)
         case .notFound:
             self.init(status: .notFound, code: "not_found", message: "no avatar is stored under this hash")
+        case .overloaded:
+            self.init(
+                status: .serviceUnavailable, code: "overloaded",
+                message: "too many renders are waiting; retry shortly", headers: [.retryAfter: "1"])
+        case .renderTimeout:
+            self.init(
+                status: .serviceUnavailable, code: "render_timeout",
+                message: "the render did not finish in time; retry shortly", headers: [.retryAfter: "1"])
         case .storageUnavailable:
             self.init(
                 status: .serviceUnavailable, code: "storage_unavailable",

@@ -80,8 +80,8 @@ public final class AvatarService: Sendable {
             }
         case .generated(let kind, let hash, let parameters):
             return try await cachedRender(shown) {
-                let svg = Array(DefaultArt.svg(kind, hash: hash.value, size: parameters.size).utf8)
-                return try await self.pipeline.render(original: svg, parameters: parameters)
+                let svg = DefaultArt.svg(kind, hash: hash.value, size: parameters.size)
+                return try await self.pipeline.render(generatedSVG: svg, parameters: parameters)
             }
         case .redirect, .notFound:
             throw .internalFailure(reason: "nothing to render for \(shown)")

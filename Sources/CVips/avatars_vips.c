@@ -22,21 +22,58 @@ void avatars_vips_allow_operation(const char *name) {
     vips_operation_block_set(name, FALSE);
 }
 
+const char *avatars_vips_loader(const void *buf, size_t len) {
+    return vips_foreign_find_load_buffer(buf, len);
+}
+
 int avatars_vips_open_header(const void *buf, size_t len, VipsImage **out) {
     *out = vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
     return *out ? 0 : -1;
 }
 
-int avatars_vips_decode_fully(const void *buf, size_t len) {
+typedef struct {
+    gint64 deadline;
+    gboolean passed;
+} avatars_deadline;
+
+static const char *avatars_deadline_key = "avatars-deadline";
+
+// Called by libvips as evaluation of the image progresses (about once per tile or strip).
+static void avatars_deadline_check(VipsImage *image, VipsProgress *progress, avatars_deadline *deadline) {
+    (void) progress;
+    if (!deadline->passed && g_get_monotonic_time() > deadline->deadline) {
+        deadline->passed = TRUE;
+        vips_image_set_kill(image, TRUE);
+    }
+}
+
+void avatars_vips_set_deadline(VipsImage *image, double seconds) {
+    avatars_deadline *deadline = g_new0(avatars_deadline, 1);
+    deadline->deadline = g_get_monotonic_time() + (gint64) (seconds * 1e6);
+    // The image owns the deadline: freed when the image is, so the handler never outlives it.
+    g_object_set_data_full(G_OBJECT(image), avatars_deadline_key, deadline, g_free);
+    vips_image_set_progress(image, TRUE);
+    g_signal_connect(image, "eval", G_CALLBACK(avatars_deadline_check), deadline);
+}
+
+int avatars_vips_deadline_passed(VipsImage *image) {
+    avatars_deadline *deadline = g_object_get_data(G_OBJECT(image), avatars_deadline_key);
+    return deadline && deadline->passed;
+}
+
+int avatars_vips_decode_fully(const void *buf, size_t len, double seconds, int *timed_out) {
+    *timed_out = 0;
     VipsImage *image = vips_image_new_from_buffer(buf, len, "",
         "access", VIPS_ACCESS_SEQUENTIAL,
         "fail_on", VIPS_FAIL_ON_TRUNCATED,
         NULL);
     if (!image)
         return -1;
+    avatars_vips_set_deadline(image, seconds);
     double average;
     // vips_avg pulls every pixel through the decoder, so truncation surfaces here.
     int result = vips_avg(image, &average, NULL);
+    *timed_out = avatars_vips_deadline_passed(image);
     g_object_unref(image);
     return result;
 }

@@ -1,15 +1,18 @@
 import AvatarCore
+import Logging
 
 /// The one place images are checked and rendered. Every libvips call runs on the
 /// pipeline's own thread pool, never on an event loop or Swift's shared executor.
 public final class ImagePipeline: Sendable {
     public let settings: PipelineSettings
     private let pool: BlockingWorkPool
+    private let logger: Logger
 
-    public init(settings: PipelineSettings) throws {
+    public init(settings: PipelineSettings, logger: Logger) throws {
         try Vips.start()
         self.settings = settings
-        self.pool = BlockingWorkPool(threads: settings.renderConcurrency)
+        self.logger = logger
+        self.pool = BlockingWorkPool(threads: settings.renderConcurrency, maxWaiting: settings.maxPendingRenders)
     }
 
     /// The parameters for a square of `size` in `format` under this pipeline's settings.
@@ -17,30 +20,53 @@ public final class ImagePipeline: Sendable {
         RenderParameters(size: size, format: format, quality: settings.quality, avifEffort: settings.avifEffort)
     }
 
-    /// Checks an upload: `.unsupportedMediaType` unless it is JPEG, PNG, WebP, GIF or
-    /// AVIF/HEIF by its bytes; `.unprocessableImage` when over the pixel limit or broken.
+    /// Checks an upload: `.emptyBody` for no bytes, `.unsupportedMediaType` unless it is
+    /// JPEG, PNG, WebP, GIF or AVIF/HEIF by its bytes, `.unprocessableImage` when over a
+    /// limit or broken. libvips' words go to the log, never to the client.
     public func inspect(upload: [UInt8]) async throws(AvatarError) -> InspectedOriginal {
-        let maxPixels = settings.maxPixels
-        let result: Result<InspectedOriginal, AvatarError>
+        let settings = settings
+        let result: Result<InspectedOriginal, UploadInspection.Refused>
         do {
-            result = try await pool.run { Result { () throws(AvatarError) in
-                try UploadInspection.inspect(upload, maxPixels: maxPixels)
+            result = try await pool.run { Result { () throws(UploadInspection.Refused) in
+                try UploadInspection.inspect(upload, settings: settings)
             } }
+        } catch is BlockingWorkPool.Full {
+            throw .overloaded
         } catch {
             throw .internalFailure(reason: "the render pool has stopped")
         }
-        return try result.get()
+        switch result {
+        case .success(let inspected):
+            return inspected
+        case .failure(let refused):
+            if let detail = refused.detail {
+                logger.info("upload refused", metadata: ["error": "\(refused.error)", "libvips": "\(detail)"])
+            }
+            throw refused.error
+        }
     }
 
     /// Renders `original` as an exact square: a pure function of the bytes, the
     /// parameters and `RenderParameters.pipelineVersion`. For sizes the master covers,
     /// use `render(master:parameters:)` instead, so every node makes the same bytes.
     public func render(original: [UInt8], parameters: RenderParameters) async throws -> RenderedImage {
-        try await pool.run {
-            let thumbnail = try RenderSteps.thumbnail(original, size: parameters.size)
+        try await render(try Self.client(original), parameters: parameters)
+    }
+
+    /// Renders a default image this process drew as SVG: the only way SVG reaches libvips.
+    public func render(generatedSVG svg: String, parameters: RenderParameters) async throws -> RenderedImage {
+        guard let image = ImageBytes.generatedSVG(svg) else {
+            throw RenderFailure(step: "load generated SVG", message: "libvips would not load it as SVG")
+        }
+        return try await render(image, parameters: parameters)
+    }
+
+    private func render(_ image: ImageBytes, parameters: RenderParameters) async throws -> RenderedImage {
+        try await run { deadline in
+            let thumbnail = try RenderSteps.thumbnail(image, size: parameters.size)
             let srgb = try RenderSteps.toSRGB(thumbnail)
             let fitted = try RenderSteps.fitAlpha(srgb, to: parameters.format)
-            let bytes = try RenderSteps.encode(fitted, parameters)
+            let bytes = try RenderSteps.encode(fitted, parameters, by: deadline)
             return RenderedImage(bytes: bytes, format: parameters.format)
         }
     }
@@ -48,21 +74,51 @@ public final class ImagePipeline: Sendable {
     /// The master of `original`: the one decode every render up to
     /// `RenderParameters.masterSize` starts from.
     public func master(of original: [UInt8]) async throws -> MasterImage {
-        try await pool.run {
-            let shrunk = try RenderSteps.master(original, size: RenderParameters.masterSize)
+        try await run { deadline in
+            let shrunk = try RenderSteps.master(try Self.client(original), size: RenderParameters.masterSize)
             let srgb = try RenderSteps.toSRGB(shrunk)
-            return try RenderSteps.pixels(srgb)
+            return try RenderSteps.pixels(srgb, by: deadline)
         }
     }
 
     /// Renders an exact square from a master (already upright and sRGB).
     public func render(master: MasterImage, parameters: RenderParameters) async throws -> RenderedImage {
-        try await pool.run {
+        try await run { deadline in
             let loaded = try RenderSteps.load(master)
             let square = try RenderSteps.square(loaded, size: parameters.size)
             let fitted = try RenderSteps.fitAlpha(square, to: parameters.format)
-            let bytes = try RenderSteps.encode(fitted, parameters)
+            let bytes = try RenderSteps.encode(fitted, parameters, by: deadline)
             return RenderedImage(bytes: bytes, format: parameters.format)
+        }
+    }
+
+    /// Runs render work on the render threads within `images.renderTimeoutSeconds` of now:
+    /// `.overloaded` at once when `images.maxPendingRenders` renders already wait,
+    /// `.renderTimeout` when the deadline passes (work that waited past it never starts),
+    /// and `CancellationError` without rendering when the caller left before it started.
+    private func run<T: Sendable>(_ body: @escaping @Sendable (RenderDeadline) throws -> T) async throws -> T {
+        let deadline = RenderDeadline(seconds: settings.renderTimeoutSeconds)
+        do {
+            return try await pool.run {
+                guard !deadline.hasPassed else {
+                    throw RenderFailure(step: "wait for a render thread", message: "deadline passed", timedOut: true)
+                }
+                return try body(deadline)
+            }
+        } catch is BlockingWorkPool.Full {
+            throw AvatarError.overloaded
+        } catch let failure as RenderFailure where failure.timedOut {
+            throw AvatarError.renderTimeout
+        }
+    }
+
+    /// A stored original, checked again as client bytes: it was checked at upload, but the
+    /// store is outside this process.
+    private static func client(_ original: [UInt8]) throws(RenderFailure) -> ImageBytes {
+        do {
+            return try ImageBytes.client(original).0
+        } catch {
+            throw RenderFailure(step: "load original", message: "\(error)")
         }
     }
 

@@ -6,8 +6,17 @@ public struct PipelineSettings: Sendable, Equatable {
     public var quality: Int = 80
     /// AVIF encoder effort, 0 (fastest) to 9.
     public var avifEffort: Int = 2
-    /// Largest width x height accepted at upload.
+    /// Largest width x height (of one frame) accepted at upload.
     public var maxPixels: Int = 50_000_000
+    /// Most frames an animated upload may have.
+    public var maxFrames: Int = 200
+    /// Largest frames x width x height accepted at upload.
+    public var maxAnimationPixels: Int = 25_000_000
+    /// Renders (and upload checks) that may wait for a render thread; past it a render is
+    /// refused with `503` at once.
+    public var maxPendingRenders: Int = 8 * ProcessInfo.processInfo.activeProcessorCount
+    /// Deadline of one decode of an upload, and of one render.
+    public var renderTimeoutSeconds: Double = 10
     /// Threads libvips work runs on.
     public var renderConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
 

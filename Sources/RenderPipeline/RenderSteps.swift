@@ -7,22 +7,22 @@ enum RenderSteps {
     /// Scale on load: decodes at the smallest size libvips can (JPEG shrink-on-load,
     /// WebP/HEIF scaled decode), auto-rotates by EXIF, centre-crops to an exact square,
     /// upscales small originals, keeps the first frame of an animation.
-    static func thumbnail(_ original: [UInt8], size: Int) throws(RenderFailure) -> VipsImageHandle {
+    static func thumbnail(_ original: ImageBytes, size: Int) throws(RenderFailure) -> VipsImageHandle {
         try shrinkOnLoad(original, size: size, enlarge: true, step: "thumbnail")
     }
 
     /// Scale on load to the master: as `thumbnail`, but to cover `size` without enlarging,
     /// so a small original's master keeps its own pixels.
-    static func master(_ original: [UInt8], size: Int) throws(RenderFailure) -> VipsImageHandle {
+    static func master(_ original: ImageBytes, size: Int) throws(RenderFailure) -> VipsImageHandle {
         try shrinkOnLoad(original, size: size, enlarge: false, step: "master")
     }
 
-    private static func shrinkOnLoad(_ original: [UInt8], size: Int, enlarge: Bool, step: String) throws(RenderFailure)
+    private static func shrinkOnLoad(_ original: ImageBytes, size: Int, enlarge: Bool, step: String) throws(RenderFailure)
         -> VipsImageHandle
     {
         var out: UnsafeMutablePointer<VipsImage>?
-        let source = PinnedBytes(original)
-        let status = avatars_vips_thumbnail(source.baseAddress, source.count, Int32(size), enlarge ? 1 : 0, &out)
+        let source = original.bytes
+        let status = avatars_vips_thumbnail(source.baseAddress, source.count, Int32(clamping: size), enlarge ? 1 : 0, &out)
         guard status == 0, let out else { throw RenderFailure(step: step, message: Vips.lastError()) }
         return VipsImageHandle(out, source: source)
     }
@@ -45,7 +45,7 @@ enum RenderSteps {
 
     /// Pixels: the 8-bit sRGB bands of an image as a master. Grey has become sRGB by now
     /// (`toSRGB`); deeper formats are cast down.
-    static func pixels(_ image: VipsImageHandle) throws(RenderFailure) -> MasterImage {
+    static func pixels(_ image: VipsImageHandle, by deadline: RenderDeadline) throws(RenderFailure) -> MasterImage {
         var image = image
         if vips_image_get_format(image.pointer) != VIPS_FORMAT_UCHAR {
             image = try image.apply("cast") { avatars_vips_cast_uchar($0, $1) }
@@ -53,9 +53,10 @@ enum RenderSteps {
         guard [3, 4].contains(image.bands) else {
             throw RenderFailure(step: "master", message: "\(image.bands) bands after sRGB conversion")
         }
+        deadline.attach(to: image)
         var length = 0
         guard let pixels = vips_image_write_to_memory(image.pointer, &length) else {
-            throw RenderFailure(step: "master", message: Vips.lastError())
+            throw deadline.failure(of: image, step: "master")
         }
         defer { g_free(pixels) }
         return MasterImage(
@@ -85,7 +86,10 @@ enum RenderSteps {
     }
 
     /// Save: encodes with every piece of metadata stripped, so no EXIF or GPS leaves.
-    static func encode(_ image: VipsImageHandle, _ parameters: RenderParameters) throws(RenderFailure) -> [UInt8] {
+    static func encode(_ image: VipsImageHandle, _ parameters: RenderParameters, by deadline: RenderDeadline)
+        throws(RenderFailure) -> [UInt8]
+    {
+        deadline.attach(to: image)
         var buffer: UnsafeMutableRawPointer?
         var length = 0
         let quality = Int32(parameters.quality)
@@ -99,7 +103,7 @@ enum RenderSteps {
             case .gif: avatars_vips_gif(image.pointer, &buffer, &length)
             }
         guard status == 0, let buffer else {
-            throw RenderFailure(step: "save \(parameters.format.rawValue)", message: Vips.lastError())
+            throw deadline.failure(of: image, step: "save \(parameters.format.rawValue)")
         }
         defer { g_free(buffer) }
         let bytes = Array(UnsafeRawBufferPointer(start: buffer, count: length))

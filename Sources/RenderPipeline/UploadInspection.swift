@@ -1,28 +1,49 @@
 import AvatarCore
 import CVips
 
-/// The checks an upload passes before it is stored: allowed format by magic bytes, pixel
-/// count from the header alone, then one full decode that fails on truncation.
+/// The checks an upload passes before it is stored, cheapest first: allowed format by
+/// magic bytes and libvips' loader for them, JPEG scans counted, pixel and frame counts
+/// from the header alone, then one full decode within a deadline that fails on truncation.
 enum UploadInspection {
-    static func inspect(_ bytes: [UInt8], maxPixels: Int) throws(AvatarError) -> InspectedOriginal {
-        guard let format = FormatSniffer.format(of: bytes) else { throw .unsupportedMediaType }
+    /// What refused an upload, and for the log only, what libvips said.
+    struct Refused: Error {
+        let error: AvatarError
+        var detail: String?
+    }
+
+    static func inspect(_ bytes: [UInt8], settings: PipelineSettings) throws(Refused) -> InspectedOriginal {
+        let client: ImageBytes
+        let format: ImageFormat
+        do { (client, format) = try ImageBytes.client(bytes) } catch { throw Refused(error: error) }
+        if format == .jpeg, JPEGScans.count(in: bytes) > JPEGScans.limit {
+            throw Refused(error: .unprocessableImage(.tooManyScans(limit: JPEGScans.limit)))
+        }
 
         var header: UnsafeMutablePointer<VipsImage>?
-        let source = PinnedBytes(bytes)
-        guard avatars_vips_open_header(source.baseAddress, source.count, &header) == 0, let header else {
-            throw .unprocessableImage(reason: "the \(format.rawValue) header could not be read")
+        guard avatars_vips_open_header(client.bytes.baseAddress, client.bytes.count, &header) == 0, let header else {
+            throw Refused(error: .unprocessableImage(.undecodable(format)), detail: Vips.lastError())
         }
-        let image = VipsImageHandle(header, source: source)
+        let image = VipsImageHandle(header, source: client.bytes)
+        let frames = max(1, Int(vips_image_get_n_pages(header)))
         let pixels = image.width.multipliedReportingOverflow(by: image.height)
-        guard !pixels.overflow, pixels.partialValue <= maxPixels else {
-            throw .unprocessableImage(
-                reason: "\(image.width)x\(image.height) is more than the \(maxPixels) pixels allowed")
+        guard !pixels.overflow, pixels.partialValue <= settings.maxPixels else {
+            throw Refused(error: .unprocessableImage(.tooManyPixels(limit: settings.maxPixels)))
+        }
+        guard frames <= settings.maxFrames else {
+            throw Refused(error: .unprocessableImage(.tooManyFrames(limit: settings.maxFrames)))
+        }
+        let animation = pixels.partialValue.multipliedReportingOverflow(by: frames)
+        guard !animation.overflow, animation.partialValue <= settings.maxAnimationPixels else {
+            throw Refused(error: .unprocessableImage(.tooManyAnimationPixels(limit: settings.maxAnimationPixels)))
         }
 
-        let decoded = bytes.withUnsafeBytes { avatars_vips_decode_fully($0.baseAddress, $0.count) }
+        var timedOut: Int32 = 0
+        let decoded = avatars_vips_decode_fully(
+            client.bytes.baseAddress, client.bytes.count, settings.renderTimeoutSeconds, &timedOut)
         guard decoded == 0 else {
-            let detail = Vips.lastError()
-            throw .unprocessableImage(reason: "the \(format.rawValue) data does not decode: \(detail)")
+            let refusal: ImageRefusal =
+                timedOut != 0 ? .decodeTooSlow(seconds: settings.renderTimeoutSeconds) : .undecodable(format)
+            throw Refused(error: .unprocessableImage(refusal), detail: Vips.lastError())
         }
         let swap = image.orientationSwapsAxes
         return InspectedOriginal(

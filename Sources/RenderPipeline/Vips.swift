@@ -23,6 +23,8 @@ enum Vips {
 public struct RenderFailure: Error, Sendable, CustomStringConvertible {
     public let step: String
     public let message: String
+    /// Whether the render's deadline stopped it, rather than the image or libvips.
+    public var timedOut = false
 
     public var description: String { "\(step): \(message)" }
 }

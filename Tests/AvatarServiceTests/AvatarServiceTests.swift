@@ -38,7 +38,7 @@ struct ServiceFixture {
         index = try node?.index ?? EmbeddedAvatarIndex(path: root + "/metadata")
         let metrics = PrometheusMetricsFactory(registry: registry)
         service = AvatarService(
-            originals: originals, index: index, pipeline: try ImagePipeline(settings: PipelineSettings()),
+            originals: originals, index: index, pipeline: try ImagePipeline(settings: PipelineSettings(), logger: Logger(label: "pipeline-test")),
             cache: try RenderCache(
                 settings: RenderCacheSettings(path: root + "/cache", maxBytes: 16 << 20), metricsFactory: metrics,
                 logger: Logger(label: "test")),

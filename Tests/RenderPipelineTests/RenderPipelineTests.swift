@@ -1,9 +1,16 @@
 import AvatarCore
 import AvatarTestSupport
-import RenderPipeline
+import Logging
+@testable import RenderPipeline
 import Testing
 
-let pipeline = try! ImagePipeline(settings: PipelineSettings())
+/// Shared by every test here, which run in parallel: that is not a flood, so no bound.
+let pipeline = try! ImagePipeline(settings: unbounded, logger: Logger(label: "pipeline-test"))
+let unbounded = {
+    var settings = PipelineSettings()
+    settings.maxPendingRenders = 100_000
+    return settings
+}()
 
 @Suite struct FormatSnifferTests {
     @Test(arguments: [
@@ -25,6 +32,32 @@ let pipeline = try! ImagePipeline(settings: PipelineSettings())
     @Test func heicIsHEIF() {
         let ftyp: [UInt8] = [0, 0, 0, 24] + Array("ftypheic".utf8) + [0, 0, 0, 0] + Array("mif1heic".utf8)
         #expect(FormatSniffer.format(of: ftyp) == .heif)
+    }
+
+    @Test func anFtypBoxMustBePlausibleAndNameAnImageBrand() {
+        func box(size: Int, brands: String, file: Int? = nil) -> [UInt8] {
+            let body = Array("ftyp".utf8) + Array(brands.prefix(4).utf8) + [0, 0, 0, 0] + Array(brands.dropFirst(4).utf8)
+            let bytes = withUnsafeBytes(of: UInt32(size).bigEndian, Array.init) + body
+            return bytes + [UInt8](repeating: 0x20, count: max(0, (file ?? bytes.count) - bytes.count))
+        }
+        #expect(FormatSniffer.format(of: box(size: 20, brands: "avifmif1")) == .avif)
+        #expect(FormatSniffer.format(of: box(size: 20, brands: "mp42isom")) == nil)  // a video's brands
+        #expect(FormatSniffer.format(of: box(size: 4096, brands: "avifmif1", file: 8192)) == nil)  // too large a box
+        #expect(FormatSniffer.format(of: box(size: 48, brands: "avifmif1")) == nil)  // past the end of the file
+        #expect(FormatSniffer.format(of: box(size: 22, brands: "avifmif1")) == nil)  // not whole brands
+        // What an SVG comment spelling an ftyp box looks like: its "size" is the text "<!--".
+        let svg = Array("<!--ftypavif-->\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>".utf8)
+        #expect(FormatSniffer.format(of: svg) == nil)
+    }
+
+    @Test func jpegScansAreCountedThroughEntropyData() throws {
+        #expect(JPEGScans.count(in: try Fixtures.bytes("photo.jpg")) == 1)
+        // A made-up stream: SOI, then scans whose entropy data holds stuffed and restart bytes.
+        let scan: [UInt8] = [0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0] + [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]
+        let stream = [0xFF, 0xD8] + Array(repeating: scan, count: 150).joined() + [0xFF, 0xD9]
+        #expect(JPEGScans.count(in: Array(stream)) == JPEGScans.limit + 1)
+        #expect(JPEGScans.count(in: [0xFF, 0xD8] + Array(repeating: scan, count: 3).joined()) == 3)
+        #expect(JPEGScans.count(in: [0xFF, 0xD8, 0xFF, 0xDA]) == 0)  // truncated inside a marker
     }
 }
 
@@ -52,10 +85,87 @@ let pipeline = try! ImagePipeline(settings: PipelineSettings())
         guard case .unprocessableImage = error else { Issue.record("expected unprocessableImage, got \(String(describing: error))"); return }
     }
 
+    func strict(_ change: (inout PipelineSettings) -> Void) throws -> ImagePipeline {
+        var settings = PipelineSettings()
+        change(&settings)
+        return try ImagePipeline(settings: settings, logger: Logger(label: "pipeline-test"))
+    }
+
+    @Test func framesAndAnimationPixelsAreCountedFromTheHeader() async throws {
+        let gif = try Fixtures.bytes("animated.gif")
+        let frames = try strict { $0.maxFrames = 2 }
+        await #expect(throws: AvatarError.unprocessableImage(.tooManyFrames(limit: 2))) { try await frames.inspect(upload: gif) }
+        let pixels = try strict { $0.maxAnimationPixels = 32 * 32 * 3 - 1 }
+        await #expect(throws: AvatarError.unprocessableImage(.tooManyAnimationPixels(limit: 32 * 32 * 3 - 1))) {
+            try await pixels.inspect(upload: gif)
+        }
+        #expect(try await pipeline.inspect(upload: gif).format == .gif)
+        try await frames.shutdown()
+        try await pixels.shutdown()
+    }
+
+    @Test func aDecodePastItsDeadlineIsRefused() async throws {
+        // Large enough that libvips reports progress while decoding it.
+        let large = try await pipeline.render(
+            original: try Fixtures.bytes("photo.png"), parameters: pipeline.parameters(size: 2048, format: .png)
+        ).bytes
+        let hurried = try strict { $0.renderTimeoutSeconds = 0.000_001 }
+        await #expect(throws: AvatarError.unprocessableImage(.decodeTooSlow(seconds: 0.000_001))) {
+            try await hurried.inspect(upload: large)
+        }
+        #expect(try await pipeline.inspect(upload: large).width == 2048)
+        try await hurried.shutdown()
+    }
+
+    @Test func aJPEGWithTooManyScansIsRefusedBeforeDecoding() async throws {
+        let photo = try Fixtures.bytes("photo.jpg")
+        // Empty scans spliced in before the real one: a scan bomb's shape.
+        let emptyScan: [UInt8] = [0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0]
+        let sos = try #require(photo.indices.first { photo[$0] == 0xFF && photo[$0 + 1] == 0xDA })
+        let bomb = Array(photo[..<sos]) + Array(repeating: emptyScan, count: 101).joined() + Array(photo[sos...])
+        await #expect(throws: AvatarError.unprocessableImage(.tooManyScans(limit: 100))) { try await pipeline.inspect(upload: bomb) }
+    }
+
+    @Test func rendersBeyondThePendingBoundAreRefusedAtOnce() async throws {
+        let bounded = try strict {
+            $0.renderConcurrency = 1
+            $0.maxPendingRenders = 2
+        }
+        let photo = try Fixtures.bytes("photo.png")
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for size in 1000..<1012 {
+                group.addTask {
+                    do {
+                        _ = try await bounded.render(original: photo, parameters: bounded.parameters(size: size, format: .png))
+                        return "rendered"
+                    } catch let error as AvatarError {
+                        return "\(error)"
+                    } catch {
+                        return "other: \(error)"
+                    }
+                }
+            }
+            return await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+        }
+        // At least the two admitted to wait are rendered; the rest are refused without waiting.
+        #expect(Set(outcomes.keys) == ["rendered", "overloaded"], "\(outcomes)")
+        #expect((outcomes["rendered"] ?? 0) >= 2)
+        #expect((outcomes["overloaded"] ?? 0) >= 1)
+        try await bounded.shutdown()
+    }
+
+    @Test func aRenderPastItsDeadlineIsARenderTimeout() async throws {
+        let hurried = try strict { $0.renderTimeoutSeconds = 0.000_001 }
+        await #expect(throws: AvatarError.renderTimeout) {
+            try await hurried.render(original: try Fixtures.bytes("photo.png"), parameters: hurried.parameters(size: 2048, format: .png))
+        }
+        try await hurried.shutdown()
+    }
+
     @Test func pixelLimitIsConfigurable() async throws {
         var settings = PipelineSettings()
         settings.maxPixels = 300 * 200 - 1
-        let strict = try ImagePipeline(settings: settings)
+        let strict = try ImagePipeline(settings: settings, logger: Logger(label: "pipeline-test"))
         await #expect(throws: AvatarError.self) { try await strict.inspect(upload: try Fixtures.bytes("photo.jpg")) }
         try await strict.shutdown()
     }

@@ -13,11 +13,23 @@ int avatars_vips_start(const char *program_name);
 /// input the process generates itself.
 void avatars_vips_allow_operation(const char *name);
 
+/// The class name of the loader libvips would pick for a buffer (the one
+/// vips_image_new_from_buffer and vips_thumbnail_buffer use), or NULL if none would load it.
+const char *avatars_vips_loader(const void *buf, size_t len);
+
 /// Opens a buffer lazily (header only, sequential access).
 int avatars_vips_open_header(const void *buf, size_t len, VipsImage **out);
 
-/// Decodes every pixel of the first frame, failing on truncated or corrupt data.
-int avatars_vips_decode_fully(const void *buf, size_t len);
+/// Stops any evaluation of `image` (a save, a statistic) once `seconds` have passed from
+/// now: the call evaluating it then fails. Lives as long as the image.
+void avatars_vips_set_deadline(VipsImage *image, double seconds);
+
+/// Whether the deadline set on `image` stopped an evaluation of it.
+int avatars_vips_deadline_passed(VipsImage *image);
+
+/// Decodes every pixel of the first frame, failing on truncated or corrupt data, or when
+/// `seconds` pass first (then *timed_out is set).
+int avatars_vips_decode_fully(const void *buf, size_t len, double seconds, int *timed_out);
 
 /// Shrink-on-load thumbnail: centre crop to size x size, EXIF auto-rotate, first frame
 /// only, no export profile forced. With `enlarge` small originals are upscaled to exactly
