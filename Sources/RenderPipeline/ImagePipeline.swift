@@ -50,19 +50,25 @@ public final class ImagePipeline: Sendable {
     /// parameters and `RenderParameters.pipelineVersion`. For sizes the master covers,
     /// use `render(master:parameters:)` instead, so every node makes the same bytes.
     public func render(original: [UInt8], parameters: RenderParameters) async throws -> RenderedImage {
-        try await render(try Self.client(original), parameters: parameters)
+        try await render(parameters: parameters) { try Self.client(original) }
     }
 
     /// Renders a default image this process drew as SVG: the only way SVG reaches libvips.
     public func render(generatedSVG svg: String, parameters: RenderParameters) async throws -> RenderedImage {
-        guard let image = ImageBytes.generatedSVG(svg) else {
-            throw RenderFailure(step: "load generated SVG", message: "libvips would not load it as SVG")
+        try await render(parameters: parameters) {
+            guard let image = ImageBytes.generatedSVG(svg) else {
+                throw RenderFailure(step: "load generated SVG", message: "libvips would not load it as SVG")
+            }
+            return image
         }
-        return try await render(image, parameters: parameters)
     }
 
-    private func render(_ image: ImageBytes, parameters: RenderParameters) async throws -> RenderedImage {
+    /// `load` runs on the render threads too: it copies the bytes and asks libvips about them.
+    private func render(parameters: RenderParameters, _ load: @escaping @Sendable () throws -> ImageBytes) async throws
+        -> RenderedImage
+    {
         try await run { deadline in
+            let image = try load()
             let thumbnail = try RenderSteps.thumbnail(image, size: parameters.size)
             let srgb = try RenderSteps.toSRGB(thumbnail)
             let fitted = try RenderSteps.fitAlpha(srgb, to: parameters.format)
