@@ -1,3 +1,4 @@
+import AvatarAuth
 import AvatarHTTP
 import Configuration
 import DefaultAvatars
@@ -36,6 +37,8 @@ public struct AppConfig: Sendable {
     public var metadataCacheSeconds: Int
     public var jwtSecret: String?
     public var jwtSecretFile: String?
+    /// Clock skew allowed on upload tokens' `exp` and `nbf` (`auth.leewaySeconds`).
+    public var authLeewaySeconds = UploadTokens.defaultLeewaySeconds
     public var cache: RenderCacheSettings
     public var pipeline: PipelineSettings
     public var http: HTTPSettings
@@ -68,6 +71,7 @@ public struct AppConfig: Sendable {
         cache.memoryBytes = try values.int("cache.memoryBytes", default: cache.memoryBytes, in: 0...(1 << 40))
         jwtSecret = try values.optionalString("auth.jwtSecret")
         jwtSecretFile = try values.optionalString("auth.jwtSecretFile")
+        authLeewaySeconds = try values.int("auth.leewaySeconds", default: authLeewaySeconds, in: 0...3600)
         logLevel = try values.choice(
             "log.level", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
 

@@ -36,7 +36,8 @@ public struct AvatarApplication {
         if case .generated(let path) = secret.source {
             logger.notice("using the generated upload token secret", metadata: ["path": "\(path)"])
         }
-        tokens = await UploadTokens(secret: secret.bytes)
+        if let warning = secret.warning { logger.warning("\(warning)") }
+        tokens = await UploadTokens(secret: secret.bytes, leewaySeconds: config.authLeewaySeconds)
 
         let pipeline = try ImagePipeline(settings: config.pipeline, logger: logger)
         let storagePool = BlockingWorkPool(threads: 4)

@@ -1,3 +1,4 @@
+import Foundation
 import JWTKit
 
 /// The claims of an upload token: which hash it may change and for how long.
@@ -12,8 +13,12 @@ public struct UploadClaims: JWTPayload, Equatable {
         self.nbf = nbf
     }
 
-    public func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
-        try nbf?.verifyNotBefore()
+    /// Times are checked by `UploadTokens`, which allows for clock skew.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+
+    /// Whether the claims are in force at `now`, give or take `leeway` seconds of skew
+    /// between the clocks of whoever issued the token and this node.
+    func isValid(at now: Date, leeway: TimeInterval) -> Bool {
+        exp.value.timeIntervalSince(now) > -leeway && (nbf.map { $0.value.timeIntervalSince(now) <= leeway } ?? true)
     }
 }

@@ -5,11 +5,16 @@ import JWTKit
 /// Signs and checks the HS256 JWTs that authorise uploads and deletes of one hash.
 public struct UploadTokens: Sendable {
     private let keys: JWTKeyCollection
+    private let leeway: TimeInterval
 
-    public init(secret: [UInt8]) async {
+    /// Clock skew allowed on `exp` and `nbf` unless configured (`auth.leewaySeconds`).
+    public static let defaultLeewaySeconds = 30
+
+    public init(secret: [UInt8], leewaySeconds: Int = defaultLeewaySeconds) async {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.keys = keys
+        self.leeway = TimeInterval(leewaySeconds)
     }
 
     /// A token allowing changes to `hash` for `ttl` seconds from now.
@@ -21,7 +26,7 @@ public struct UploadTokens: Sendable {
 
     /// Checks `token` for `hash`: `.unauthorized` for anything malformed, expired, not yet
     /// valid or badly signed, `.forbidden` for a valid token issued for another hash.
-    public func authorize(_ token: String, for hash: AvatarHash) async throws(AvatarError) {
+    public func authorize(_ token: String, for hash: AvatarHash, now: Date = Date()) async throws(AvatarError) {
         // jwt-kit accepts an HMAC signature whatever `alg` the header names, so a token that
         // does not say HS256 is refused before it reaches the verifier.
         guard Self.headerAlgorithm(of: token) == "HS256" else {
@@ -34,6 +39,9 @@ public struct UploadTokens: Sendable {
             throw .unauthorized(reason: Self.describe(error))
         } catch {
             throw .unauthorized(reason: "the token is not a valid JWT")
+        }
+        guard claims.isValid(at: now, leeway: leeway) else {
+            throw .unauthorized(reason: "the token has expired or is not valid yet")
         }
         guard AvatarHash(claims.hash) == hash else { throw .forbidden }
     }

@@ -43,7 +43,7 @@ import Testing
         let tokens = await UploadTokens(secret: secret)
         let now = Int(Date().timeIntervalSince1970)
         let cases = [
-            #"{"hash":"\#(hash.value)","exp":\#(now - 10)}"#,
+            #"{"hash":"\#(hash.value)","exp":\#(now - 100)}"#,
             #"{"hash":"\#(hash.value)","exp":\#(future),"nbf":\#(now + 300)}"#,
             #"{"hash":"\#(hash.value)"}"#,
             #"{"exp":\#(future)}"#,
@@ -55,6 +55,24 @@ import Testing
         let notBeforePassed = handMade(
             header: #"{"alg":"HS256"}"#, payload: #"{"hash":"\#(hash.value)","exp":\#(future),"nbf":\#(now - 5)}"#)
         try await tokens.authorize(notBeforePassed, for: hash)
+    }
+
+    @Test func clockSkewWithinTheLeewayIsAllowed() async throws {
+        let now = Date()
+        let seconds = Int(now.timeIntervalSince1970)
+        func token(exp: Int, nbf: Int? = nil) -> String {
+            let notBefore = nbf.map { #","nbf":\#($0)"# } ?? ""
+            return handMade(header: #"{"alg":"HS256"}"#, payload: #"{"hash":"\#(hash.value)","exp":\#(exp)\#(notBefore)}"#)
+        }
+        let tokens = await UploadTokens(secret: secret)
+        try await tokens.authorize(token(exp: seconds - 20), for: hash, now: now)
+        try await tokens.authorize(token(exp: seconds + 600, nbf: seconds + 20), for: hash, now: now)
+        await #expect(throws: AvatarError.self) { try await tokens.authorize(token(exp: seconds - 40), for: hash, now: now) }
+        await #expect(throws: AvatarError.self) {
+            try await tokens.authorize(token(exp: seconds + 600, nbf: seconds + 40), for: hash, now: now)
+        }
+        let strict = await UploadTokens(secret: secret, leewaySeconds: 0)
+        await #expect(throws: AvatarError.self) { try await strict.authorize(token(exp: seconds - 1), for: hash, now: now) }
     }
 
     @Test(arguments: ["none", "HS512", "RS256", "hs256", "ES256"])
@@ -85,6 +103,33 @@ import Testing
         #expect(mode == 0o600)
         let second = try JWTSecret.load(secret: nil, secretFile: nil, generatedPath: path)
         #expect(first.bytes == second.bytes && first.bytes.count == 64)
+    }
+
+    @Test func secretFilesWritableByOthersOrShortStopStartUpAndReadableOnesWarn() throws {
+        let file = NSTemporaryDirectory() + "secret-\(UUID().uuidString)"
+        try String(repeating: "k", count: 40).write(toFile: file, atomically: true, encoding: .utf8)
+        func load() throws -> JWTSecret.Loaded { try JWTSecret.load(secret: nil, secretFile: file, generatedPath: nil) }
+        chmod(file, 0o600)
+        #expect(try load().warning == nil)
+        chmod(file, 0o644)
+        #expect(try load().warning?.contains(file) == true)
+        for mode: mode_t in [0o620, 0o602, 0o666] {
+            chmod(file, mode)
+            do {
+                _ = try load()
+                Issue.record("mode \(String(mode, radix: 8)) was accepted")
+            } catch {
+                #expect("\(error)".contains(file))
+            }
+        }
+        chmod(file, 0o600)
+        try "short".write(toFile: file, atomically: false, encoding: .utf8)
+        #expect(throws: JWTSecret.Failure.self) { try load() }
+        // The generated file is checked as strictly when read back.
+        let generated = NSTemporaryDirectory() + "secret-\(UUID().uuidString)/jwt-secret"
+        _ = try JWTSecret.load(secret: nil, secretFile: nil, generatedPath: generated)
+        chmod(generated, 0o666)
+        #expect(throws: JWTSecret.Failure.self) { try JWTSecret.load(secret: nil, secretFile: nil, generatedPath: generated) }
     }
 
     @Test func configuredSecretsWinAndSharedBackendsRequireOne() throws {
