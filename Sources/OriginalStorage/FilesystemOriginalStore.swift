@@ -7,7 +7,8 @@ import Glibc
 
 /// Originals as files under one directory: `<root>/<hash[0..<2]>/<hash>/<version>`.
 /// Writes go to a temporary file that is fsynced and renamed into place, so a crash
-/// never leaves a partial original under a real name.
+/// never leaves a partial original under a real name, and a put returns only once the file
+/// and every directory entry leading to it are on disk.
 public struct FilesystemOriginalStore: OriginalStore {
     public let root: String
     private let pool: BlockingWorkPool
@@ -31,6 +32,7 @@ public struct FilesystemOriginalStore: OriginalStore {
     public func put(_ key: OriginalKey, bytes: [UInt8], format: ImageFormat) async throws(AvatarError) {
         let directory = directory(for: key.hash)
         let target = path(for: key)
+        let root = root
         try await blocking {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let temporary = "\(directory)/.\(key.version).\(UUID().uuidString).tmp"
@@ -40,7 +42,10 @@ public struct FilesystemOriginalStore: OriginalStore {
                 unlink(temporary)
                 throw error
             }
-            try Self.syncDirectory(directory)
+            // The rename's entry, and the entries of directories this put may have made,
+            // are durable only once each directory holding them is synced.
+            let fanOut = (directory as NSString).deletingLastPathComponent
+            for holder in [directory, fanOut, root] { try Self.syncDirectory(holder) }
         }
     }
 
