@@ -29,12 +29,28 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var readHeld = false
     /// Whether the connection is closing after an answer to a bad head.
     private var refusing = false
+    /// Whether the body of the request passed on is still to be read.
+    private var bodyUnread = false
+    /// Whether the response being written was decided before its request's body was read:
+    /// it goes out with `Connection: close`, since the unread body is not worth reading.
+    private var closeAfterResponse = false
+    /// Whether the connection has sent its last response and only drains the peer's bytes.
+    private var lingering = false
     private var deadlineTask: Scheduled<Void>?
     private var scheduledDeadline: NIODeadline?
     /// The HTTP/1 encoder's place in the pipeline: bytes written from there go straight to
     /// the socket, which is how an encoded head is replayed.
     private var encoder: ChannelHandlerContext?
     private var context: ChannelHandlerContext?
+    /// Asks for an interim `100 Continue` to the request being read, unless its answer has
+    /// begun or its body has already arrived.
+    struct SendContinue: Sendable {}
+
+    /// How long a connection that answered before reading a body keeps draining the
+    /// peer's bytes after its last response, so a peer still sending reads that response
+    /// rather than a reset.
+    static let lingerTime = TimeAmount.seconds(2)
+
     /// The observer before the decoder: it reports raw bytes, and whether the request line
     /// is unfinished.
     private let observer: InboundBytesObserver
@@ -71,7 +87,8 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !refusing else { return }
+        if lingering, case .end = unwrapInboundIn(data) { return context.close(promise: nil) }
+        guard !refusing, !lingering else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
             let now = NIODeadline.now()
@@ -92,6 +109,7 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
                 answers.metrics.record(route: route.rawValue, method: head.method.rawValue, status: status, since: start)
             } else {
                 passedOn += 1
+                bodyUnread = Self.hasBody(head)
                 readsPassedOn = true
                 context.fireChannelRead(data)
             }
@@ -107,6 +125,7 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             if answered {
                 answered = false
             } else {
+                bodyUnread = false
                 readsPassedOn = true
                 context.fireChannelRead(data)
             }
@@ -149,7 +168,7 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: Outbound
 
     func read(context: ChannelHandlerContext) {
-        guard context.channel.isWritable else {
+        guard context.channel.isWritable || lingering else {
             readHeld = true
             return
         }
@@ -160,14 +179,50 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         switch unwrapOutboundIn(data) {
         case .head(var head):
             ResponseDate.stamp(&head)
+            if bodyUnread, passedOn == 1 {
+                closeAfterResponse = true
+                head.headers.replaceOrAdd(name: "Connection", value: "close")
+            }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:
             passedOn = max(0, passedOn - 1)
             connection.responseEnded(at: .now())
+            guard !closeAfterResponse else {
+                context.writeAndFlush(data, promise: promise)
+                linger(context)
+                return
+            }
             context.write(data, promise: promise)
             rescheduleDeadline(context)
         case .body:
             context.write(data, promise: promise)
+        }
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard event is SendContinue else { return context.triggerUserOutboundEvent(event, promise: promise) }
+        if bodyUnread, passedOn == 1, !closeAfterResponse, !lingering {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+        }
+        promise?.succeed()
+    }
+
+    /// A request with a body to read: a `Content-Length` above zero, or chunked.
+    private static func hasBody(_ head: HTTPRequestHead) -> Bool {
+        if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }) { return length > 0 }
+        return head.headers["transfer-encoding"].contains { $0.lowercased().contains("chunked") }
+    }
+
+    /// After the last response: keep reading and dropping the peer's bytes until its
+    /// request ends (a client still sending reads its answer rather than a reset), for at
+    /// most `lingerTime`, then close.
+    private func linger(_ context: ChannelHandlerContext) {
+        guard !lingering else { return }
+        lingering = true
+        deadlineTask?.cancel()
+        context.read()
+        context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTime) {
+            context.close(promise: nil)
         }
     }
 
