@@ -30,6 +30,14 @@ public enum AvatarError: Error, Sendable, Equatable {
 }
 
 extension AvatarError {
+    /// Whether a store may have done what it was asked although this error came back (a
+    /// deadline passed or a connection broke mid-call), so nothing may be undone on the
+    /// assumption that it did not.
+    public var outcomeMayBeUnknown: Bool {
+        if case .storageUnavailable = self { return true }
+        return false
+    }
+
     /// A render or inspection could not be finished for a reason that is not the input's
     /// fault (the original was validated at upload).
     public static func renderFailed(_ reason: String) -> AvatarError { .internalFailure(reason: reason) }

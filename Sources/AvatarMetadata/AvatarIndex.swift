@@ -50,6 +50,10 @@ public protocol AvatarIndex: Sendable {
     /// What `record(for:)` would answer, when the index holds it in memory: `.some(nil)`
     /// for a hash known to be unused; `nil` when finding out needs I/O.
     func recordInMemory(for hash: AvatarHash) -> AvatarRecord??
+    /// Runs `body` while no other change of `hash` runs through this index: in this
+    /// process, and for an index that nodes share, on any of them.
+    func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: () async throws(AvatarError) -> T)
+        async throws(AvatarError) -> T
 }
 
 extension AvatarIndex {

@@ -65,6 +65,12 @@ public final class CachedAvatarIndex: AvatarIndex {
         try await base.checkReady()
     }
 
+    public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: () async throws(AvatarError) -> T)
+        async throws(AvatarError) -> T
+    {
+        try await base.exclusively(hash, body)
+    }
+
     /// Forgets what is cached for `hash`, e.g. because another node changed it.
     public func invalidate(_ hash: AvatarHash) {
         state.withLock { state in

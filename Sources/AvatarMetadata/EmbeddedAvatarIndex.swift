@@ -11,6 +11,8 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     private let writer: BlockingWorkPool
     /// Reads can page-fault, so they wait on threads of their own too.
     private let readers: BlockingWorkPool
+    /// Changes of one hash take turns (the embedded store belongs to one process).
+    private let changes = KeyedLock<AvatarHash>()
 
     public init(path: String, mapSize: Int = 1 << 30) throws {
         environment = try LMDBEnvironment(path: path, options: .init(mapSize: mapSize))
@@ -18,6 +20,12 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         records = try environment.openDatabase("avatars")
         writer = BlockingWorkPool(threads: 1)
         readers = BlockingWorkPool(threads: 2)
+    }
+
+    public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: () async throws(AvatarError) -> T)
+        async throws(AvatarError) -> T
+    {
+        try await changes.withLock(hash, body)
     }
 
     public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {

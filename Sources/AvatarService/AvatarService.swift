@@ -164,31 +164,39 @@ public final class AvatarService: Sendable {
 
     /// Stores a new original for `hash`: checked, written, recorded, and only then the
     /// original it replaced removed. A refused or failed upload leaves nothing behind.
+    ///
+    /// Versions are content hashes, so a version removed by one change may be pointed at
+    /// again by the next: the write, save and removal run as one step per hash, on this node
+    /// and across nodes, so every record points at an original that exists.
     public func upload(_ bytes: [UInt8], for hash: AvatarHash, rating: Rating) async throws(AvatarError)
         -> SavedRecord
     {
         let inspected = try await pipeline.inspect(upload: bytes)
         let version = OriginalVersion.of(bytes)
         let key = OriginalKey(hash: hash, version: version)
-        let current = try await index.record(for: hash)
-
-        try await originals.put(key, bytes: bytes, format: inspected.format)
         let facts = AvatarFacts(
             hash: hash, version: version, format: inspected.format, width: inspected.width,
             height: inspected.height, bytes: bytes.count, rating: rating)
-        let saved: SavedRecord
-        do {
-            saved = try await index.save(facts, at: Date())
-        } catch {
-            // The file is ours to remove unless a record already pointed at these same bytes.
-            if current?.version != version { try? await originals.delete(key) }
-            throw error
+        let saved = try await index.exclusively(hash) { () throws(AvatarError) in
+            let current = try await index.record(for: hash)
+            try await originals.put(key, bytes: bytes, format: inspected.format)
+            let saved: SavedRecord
+            do throws(AvatarError) {
+                saved = try await index.save(facts, at: Date())
+            } catch {
+                // The file is ours to remove unless a record already pointed at these same
+                // bytes, or the save may yet have committed (a lost connection, a deadline):
+                // then it stays, and `avatars check --repair` finds it if no record does.
+                if current?.version != version, !error.outcomeMayBeUnknown { try? await originals.delete(key) }
+                throw error
+            }
+            if let replaced = saved.replaced, replaced.version != version {
+                await removeOriginal(OriginalKey(hash: hash, version: replaced.version))
+            }
+            return saved
         }
         keepLocally(bytes, key)
         await keepMaster(of: bytes, record: saved.record)
-        if let replaced = saved.replaced, replaced.version != version {
-            await removeOriginal(OriginalKey(hash: hash, version: replaced.version))
-        }
         return saved
     }
 
@@ -213,9 +221,11 @@ public final class AvatarService: Sendable {
 
     /// Removes the avatar under `hash`; returns whether there was one.
     public func delete(_ hash: AvatarHash) async throws(AvatarError) -> Bool {
-        guard let removed = try await index.remove(hash) else { return false }
-        await removeOriginal(OriginalKey(hash: hash, version: removed.version))
-        return true
+        try await index.exclusively(hash) { () throws(AvatarError) in
+            guard let removed = try await index.remove(hash) else { return false }
+            await removeOriginal(OriginalKey(hash: hash, version: removed.version))
+            return true
+        }
     }
 
     /// Throws when a store cannot serve requests.

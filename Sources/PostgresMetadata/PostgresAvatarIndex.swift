@@ -13,6 +13,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     public static let channel = "avatars_changed"
 
     private let client: PostgresClient
+    private let changes = KeyedLock<AvatarHash>()
     private let timeout: Duration
     private let logger: Logger
 
@@ -102,6 +103,65 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
             }
         }
     }
+
+    /// Changes of one hash take turns in this process first, then hold a session advisory
+    /// lock on it (in the two-key space, which never meets the one-key locks `save` takes
+    /// in its transaction) on a connection of their own while `body` runs. The lock is
+    /// taken with `pg_try_advisory_lock` until the deadline, so no wait is left behind on a
+    /// connection the pool reuses.
+    public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: () async throws(AvatarError) -> T)
+        async throws(AvatarError) -> T
+    {
+        try await changes.withLock(hash) { () throws(AvatarError) in try await excludingOtherNodes(hash, body) }
+    }
+
+    private func excludingOtherNodes<T: Sendable>(_ hash: AvatarHash, _ body: () async throws(AvatarError) -> T)
+        async throws(AvatarError) -> T
+    {
+        let logger = logger
+        let deadline = ContinuousClock.now + timeout
+        var outcome: Result<T, AvatarError>?
+        do {
+            try await client.withConnection { connection in
+                while true {
+                    let rows = try await connection.query(
+                        "SELECT pg_try_advisory_lock(\(Self.changeLockSpace), hashtext(\(hash.value)))", logger: logger)
+                    var taken = false
+                    for try await (value) in rows.decode(Bool.self) { taken = value }
+                    if taken { break }
+                    guard ContinuousClock.now < deadline else {
+                        throw AvatarError.storageUnavailable(reason: "PostgreSQL: another node kept \(hash) locked")
+                    }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                do throws(AvatarError) {
+                    outcome = .success(try await body())
+                } catch {
+                    outcome = .failure(error)
+                }
+                do {
+                    try await connection.query(
+                        "SELECT pg_advisory_unlock(\(Self.changeLockSpace), hashtext(\(hash.value)))", logger: logger)
+                } catch {
+                    // A session lock lives as long as its connection: one that cannot unlock must go.
+                    try? await connection.close()
+                    throw error
+                }
+            }
+        } catch let error as AvatarError {
+            if let outcome { return try outcome.get() }
+            throw error
+        } catch {
+            // The body ran and its outcome stands; a lock not released went with its connection.
+            if let outcome { return try outcome.get() }
+            throw .storageUnavailable(reason: "PostgreSQL: \(String(reflecting: error))")
+        }
+        guard let outcome else { throw .internalFailure(reason: "the change lock ran nothing") }
+        return try outcome.get()
+    }
+
+    /// The first key of the two-key advisory locks that serialise changes of one hash.
+    static let changeLockSpace: Int32 = 7_377
 
     public func checkReady() async throws(AvatarError) {
         let logger = logger

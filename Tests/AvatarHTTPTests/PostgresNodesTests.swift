@@ -121,6 +121,58 @@ extension Duration {
         }
     }
 
+    /// The consistency property on PostgreSQL + S3: rounds of concurrent uploads and deletes
+    /// of one hash from two nodes; after each, the bucket holds exactly the original the
+    /// record points at (none when there is no record).
+    @Test func concurrentUploadsAndDeletesFromTwoNodesKeepRecordAndOriginalsInStep() async throws {
+        let database = try await postgres.freshDatabase()
+        let prefix = TestS3.uniquePrefix("consistency")
+        let nodeA = try LiveServer(sharedEnvironment(database: database.text, s3: s3, prefix: prefix))
+        let nodeB = try LiveServer(sharedEnvironment(database: database.text, s3: s3, prefix: prefix))
+        let hash = TestHashes.sha1
+        try await nodeA.run { a, tokens in
+            try await nodeB.run { b, _ in
+                let images = try ["photo.jpg", "photo.png", "alpha.png"].map { try Fixtures.bytes($0) }
+                var generator = SeededGenerator(seed: 7)
+                for round in 0..<30 {
+                    let operations = (0..<8).map { _ in (Int.random(in: 0..<4, using: &generator), Bool.random(using: &generator)) }
+                    // Each on a connection of its own: the test client sends one request at a time.
+                    let ports = [try #require(a.port), try #require(b.port)]
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (operation, onB) in operations {
+                            let port = ports[onB ? 1 : 0]
+                            group.addTask {
+                                let token = try await tokens.token(for: hash, ttl: 60)
+                                if operation == 3 {
+                                    _ = try await RawHTTP.exchange(
+                                        port: port, head: "DELETE /\(hash.value)?token=\(token) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                                        body: [], timeout: 10)
+                                } else {
+                                    _ = try await RawHTTP.exchange(
+                                        port: port,
+                                        head: "PUT /\(hash.value) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
+                                            + "Content-Length: \(images[operation].count)\r\nConnection: close\r\n\r\n",
+                                        body: images[operation], timeout: 10)
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    // The record as node A sees it once notifications have arrived, against the bucket.
+                    let agreed = try await poll(upTo: .seconds(3)) {
+                        let objects = try await listing(s3, prefix: prefix)
+                        let answer = try await a.get("/\(hash.value)?s=20")
+                        if answer.status == .notFound { return objects.isEmpty }
+                        guard objects.count == 1, let version = objects.first?.split(separator: "/").last else { return false }
+                        return answer.headers[.eTag]?.contains(String(version)) == true
+                    }
+                    let bucket = try await listing(s3, prefix: prefix)
+                    #expect(agreed != nil, "round \(round): \(operations), bucket \(bucket)")
+                }
+            }
+        }
+    }
+
     @Test func aMissingJWTSecretStopsStartUpOnPostgres() async throws {
         let database = try await postgres.freshDatabase()
         var environment = [

@@ -153,3 +153,33 @@ struct ServiceFixture {
         #expect(first.counter("avatars_original_reads_total") == 1)
     }
 }
+
+/// Whatever mix of uploads and deletes of one hash runs at once, from one node or two
+/// sharing the stores, every record points at an original that exists, and no original
+/// outlives its record.
+@Suite struct ConsistencyTests {
+    @Test func concurrentUploadsAndDeletesOfOneHashKeepRecordAndOriginalsInStep() async throws {
+        let node = try ServiceFixture()
+        let other = try ServiceFixture(sharingStoresWith: node)
+        let images = try ["photo.jpg", "photo.png", "alpha.png"].map { try Fixtures.bytes($0) }
+        var generator = SeededGenerator(seed: 42)
+        for round in 0..<60 {
+            let operations = (0..<6).map { _ in (Int.random(in: 0..<4, using: &generator), Bool.random(using: &generator)) }
+            await withTaskGroup(of: Void.self) { group in
+                for (operation, onOther) in operations {
+                    let service = onOther ? other.service : node.service
+                    group.addTask {
+                        if operation == 3 {
+                            _ = try? await service.delete(node.hash)
+                        } else {
+                            _ = try? await service.upload(images[operation], for: node.hash, rating: .g)
+                        }
+                    }
+                }
+            }
+            let record = try await node.index.record(for: node.hash)
+            let expected = record.map { ["01/\(node.hash.value)/\($0.version)"] } ?? []
+            #expect(node.originalFiles == expected, "round \(round): \(operations)")
+        }
+    }
+}
