@@ -50,3 +50,14 @@ extension AvatarHash: Codable {
         try container.encode(value)
     }
 }
+
+extension AvatarHash {
+    /// 32 zeros: a valid hash that stands for "any hash", as in the cache key of a drawing
+    /// every hash shares.
+    public static let zeros = AvatarHash(lowercaseHex: String(repeating: "0", count: 32))
+
+    /// A value already known to be lowercase hex of a valid length.
+    private init(lowercaseHex: String) {
+        value = lowercaseHex
+    }
+}

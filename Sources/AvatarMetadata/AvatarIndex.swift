@@ -52,7 +52,7 @@ public protocol AvatarIndex: Sendable {
     func recordInMemory(for hash: AvatarHash) -> AvatarRecord??
     /// Runs `body` while no other change of `hash` runs through this index: in this
     /// process, and for an index that nodes share, on any of them.
-    func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: () async throws(AvatarError) -> T)
+    func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)
         async throws(AvatarError) -> T
 }
 

@@ -65,7 +65,7 @@ public final class CachedAvatarIndex: AvatarIndex {
         try await base.checkReady()
     }
 
-    public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: () async throws(AvatarError) -> T)
+    public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)
         async throws(AvatarError) -> T
     {
         try await base.exclusively(hash, body)

@@ -22,7 +22,7 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         readers = BlockingWorkPool(threads: 2)
     }
 
-    public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: () async throws(AvatarError) -> T)
+    public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)
         async throws(AvatarError) -> T
     {
         try await changes.withLock(hash, body)

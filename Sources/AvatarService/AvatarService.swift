@@ -177,7 +177,7 @@ public final class AvatarService: Sendable {
         let facts = AvatarFacts(
             hash: hash, version: version, format: inspected.format, width: inspected.width,
             height: inspected.height, bytes: bytes.count, rating: rating)
-        let saved = try await index.exclusively(hash) { () throws(AvatarError) in
+        let saved = try await index.exclusively(hash) { [self] () throws(AvatarError) in
             let current = try await index.record(for: hash)
             try await originals.put(key, bytes: bytes, format: inspected.format)
             let saved: SavedRecord
@@ -221,7 +221,7 @@ public final class AvatarService: Sendable {
 
     /// Removes the avatar under `hash`; returns whether there was one.
     public func delete(_ hash: AvatarHash) async throws(AvatarError) -> Bool {
-        try await index.exclusively(hash) { () throws(AvatarError) in
+        try await index.exclusively(hash) { [self] () throws(AvatarError) in
             guard let removed = try await index.remove(hash) else { return false }
             await removeOriginal(OriginalKey(hash: hash, version: removed.version))
             return true

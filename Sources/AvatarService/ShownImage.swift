@@ -23,10 +23,11 @@ public enum ShownImage: Sendable, Equatable {
         "\(record.version)-\(parameters.fingerprint)"
     }
 
-    /// Identifies a drawing's render exactly: the kind and art version, the hash and the
-    /// render parameters.
+    /// Identifies a drawing's render exactly: the kind and art version, the hash (for a
+    /// drawing that depends on it) and the render parameters.
     public static func validator(_ kind: GeneratedDefault, _ hash: AvatarHash, _ parameters: RenderParameters) -> String {
-        "\(variant(kind))-\(hash.value.prefix(16))-\(parameters.fingerprint)"
+        guard kind.dependsOnHash else { return "\(variant(kind))-\(parameters.fingerprint)" }
+        return "\(variant(kind))-\(hash.value.prefix(16))-\(parameters.fingerprint)"
     }
 
     /// The render cache entry of the bytes, for what is rendered.
@@ -35,7 +36,8 @@ public enum ShownImage: Sendable, Equatable {
         case .avatar(let record, let parameters):
             RenderCacheKey(hash: record.hash, version: record.version, parameters: parameters.fingerprint)
         case .generated(let kind, let hash, let parameters):
-            RenderCacheKey(hash: hash, version: Self.variant(kind), parameters: parameters.fingerprint)
+            RenderCacheKey(
+                hash: kind.dependsOnHash ? hash : .zeros, version: Self.variant(kind), parameters: parameters.fingerprint)
         case .redirect, .notFound: nil
         }
     }

@@ -35,6 +35,15 @@ public enum GeneratedDefault: Sendable, Equatable {
         case .color: "color"
         }
     }
+
+    /// Whether the drawing differs from hash to hash. One that does not is one render and
+    /// one entity tag per size and format, whatever hash asks for it.
+    public var dependsOnHash: Bool {
+        switch self {
+        case .mysteryPerson, .blank: false
+        case .identicon, .monster, .wavatar, .robot, .retro, .initials, .color: true
+        }
+    }
 }
 
 extension DefaultImage {

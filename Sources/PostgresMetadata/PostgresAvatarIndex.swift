@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// Avatar records in PostgreSQL's `avatars` table, shared by every node. Each upload and
 /// delete sends `NOTIFY avatars_changed, '<hash>'` in its own transaction, so other nodes
@@ -109,56 +110,86 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     /// in its transaction) on a connection of their own while `body` runs. The lock is
     /// taken with `pg_try_advisory_lock` until the deadline, so no wait is left behind on a
     /// connection the pool reuses.
-    public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: () async throws(AvatarError) -> T)
+    public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)
         async throws(AvatarError) -> T
     {
         try await changes.withLock(hash) { () throws(AvatarError) in try await excludingOtherNodes(hash, body) }
     }
 
-    private func excludingOtherNodes<T: Sendable>(_ hash: AvatarHash, _ body: () async throws(AvatarError) -> T)
-        async throws(AvatarError) -> T
-    {
-        let logger = logger
-        let deadline = ContinuousClock.now + timeout
-        var outcome: Result<T, AvatarError>?
+    private func excludingOtherNodes<T: Sendable>(
+        _ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T
+    ) async throws(AvatarError) -> T {
+        // Another node's change of the hash holds the lock for its S3 writes and its saves,
+        // each under deadlines of their own: waiting for it gets several query deadlines.
+        let (client, logger, timeout) = (client, logger, timeout * Self.changeLockWaits)
+        let locked = Flag()
         do {
-            try await client.withConnection { connection in
-                while true {
-                    let rows = try await connection.query(
-                        "SELECT pg_try_advisory_lock(\(Self.changeLockSpace), hashtext(\(hash.value)))", logger: logger)
-                    var taken = false
-                    for try await (value) in rows.decode(Bool.self) { taken = value }
-                    if taken { break }
-                    guard ContinuousClock.now < deadline else {
-                        throw AvatarError.storageUnavailable(reason: "PostgreSQL: another node kept \(hash) locked")
+            // postgres-nio waits for a connection as long as the server is down: the lock must
+            // be held within the deadline, or the change is refused. Once held, the change runs
+            // to its end under its own deadlines.
+            let outcome = try await withThrowingTaskGroup(of: Result<T, AvatarError>?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        try await Self.lock(hash, on: connection, until: .now + timeout, logger: logger)
+                        locked.set()
+                        let outcome: Result<T, AvatarError>
+                        do throws(AvatarError) {
+                            outcome = .success(try await body())
+                        } catch {
+                            outcome = .failure(error)
+                        }
+                        do {
+                            try await connection.query(
+                                "SELECT pg_advisory_unlock(\(Self.changeLockSpace), hashtext(\(hash.value)))", logger: logger)
+                        } catch {
+                            // A session lock lives as long as its connection: one that cannot unlock must go.
+                            try? await connection.close()
+                        }
+                        return outcome
                     }
-                    try await Task.sleep(for: .milliseconds(20))
                 }
-                do throws(AvatarError) {
-                    outcome = .success(try await body())
-                } catch {
-                    outcome = .failure(error)
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    guard locked.isSet else {
+                        throw AvatarError.storageUnavailable(reason: "PostgreSQL: the change lock was not taken within \(timeout)")
+                    }
+                    return nil
                 }
-                do {
-                    try await connection.query(
-                        "SELECT pg_advisory_unlock(\(Self.changeLockSpace), hashtext(\(hash.value)))", logger: logger)
-                } catch {
-                    // A session lock lives as long as its connection: one that cannot unlock must go.
-                    try? await connection.close()
-                    throw error
+                while let next = try await group.next() {
+                    if let next {
+                        group.cancelAll()
+                        return next
+                    }
                 }
+                throw AvatarError.internalFailure(reason: "the change lock ran nothing")
             }
+            return try outcome.get()
         } catch let error as AvatarError {
-            if let outcome { return try outcome.get() }
             throw error
         } catch {
-            // The body ran and its outcome stands; a lock not released went with its connection.
-            if let outcome { return try outcome.get() }
             throw .storageUnavailable(reason: "PostgreSQL: \(String(reflecting: error))")
         }
-        guard let outcome else { throw .internalFailure(reason: "the change lock ran nothing") }
-        return try outcome.get()
     }
+
+    /// Takes the change lock of `hash` on `connection`, trying until `deadline`.
+    private static func lock(_ hash: AvatarHash, on connection: PostgresConnection, until deadline: ContinuousClock.Instant, logger: Logger)
+        async throws
+    {
+        while true {
+            let rows = try await connection.query(
+                "SELECT pg_try_advisory_lock(\(changeLockSpace), hashtext(\(hash.value)))", logger: logger)
+            var taken = false
+            for try await value in rows.decode(Bool.self) { taken = value }
+            if taken { return }
+            guard ContinuousClock.now < deadline else {
+                throw AvatarError.storageUnavailable(reason: "PostgreSQL: another node kept \(hash) locked")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// How many query deadlines a change may wait for another change of its hash.
+    static let changeLockWaits = 5
 
     /// The first key of the two-key advisory locks that serialise changes of one hash.
     static let changeLockSpace: Int32 = 7_377
@@ -189,4 +220,11 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
             hash: hashValue, version: version, format: imageFormat, width: width, height: height, bytes: bytes,
             rating: ratingValue, createdAt: createdAt, updatedAt: updatedAt)
     }
+}
+
+/// Set once, read from any task.
+private final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

@@ -70,6 +70,29 @@ func gravatarServer(dataDirectory: String? = nil) throws -> LiveServer {
         }
     }
 
+    @Test func drawingsThatIgnoreTheHashAreOneRenderAndOneETagForEveryHash() async throws {
+        let server = try gravatarServer()
+        try await server.run { client, _ in
+            func renders() async throws -> Int {
+                let text = String(buffer: try await client.get("/metrics").body)
+                return text.split(separator: "\n").first { $0.hasPrefix("avatars_renders_total ") }
+                    .flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+            }
+            for keyword in ["mp", "blank"] {
+                let before = try await renders()
+                var tags: Set<String> = []
+                for index in 0..<20 {
+                    let hash = String(format: "%032x", index * 7919 + 1)
+                    let response = try await client.get("/avatar/\(hash)?s=72&d=\(keyword)")
+                    #expect(response.status == .ok)
+                    tags.insert(response.headers[.eTag] ?? "")
+                }
+                #expect(tags.count == 1, "\(keyword): \(tags)")
+                #expect(try await renders() - before == 1, "\(keyword)")
+            }
+        }
+    }
+
     @Test func urlDefaultsRedirectAndUnsafeValuesAre400() async throws {
         let server = try gravatarServer()
         try await server.run { client, _ in

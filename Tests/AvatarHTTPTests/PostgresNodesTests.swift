@@ -104,7 +104,7 @@ extension Duration {
                         let node = position % 2 == 0 ? a : b
                         group.addTask {
                             let response = try await node.upload(try Fixtures.bytes(name), to: hash, tokens: tokens)
-                            #expect([.created, .ok].contains(response.status))
+                            #expect([.created, .ok].contains(response.status), "\(String(buffer: response.body))")
                         }
                     }
                     try await group.waitForAll()
