@@ -23,5 +23,5 @@ public struct RenderCacheSettings: Sendable, Equatable {
     }
 
     /// A single render larger than this is served but never cached.
-    public var largestEntry: Int { maxBytes / 8 }
+    public var largestEntry: Int { maxBytes / 4 }
 }

@@ -113,10 +113,23 @@ import Testing
         try await cache.close()
     }
 
+    @Test func aSmallCacheStillKeepsTheNewestOfLargeRenders() async throws {
+        let cache = try open(maxBytes: 4 << 20)
+        for index in 0..<12 {
+            cache.store(render(index, bytes: 600 * 1024), for: key(index))
+            try await cache.flush()
+            #expect(cache.pending(key(index)) == nil)
+            #expect(await cache.read(key(index)) { $0.count } == 600 * 1024, "render \(index)")
+        }
+        #expect(try cache.usage().bytes <= 4 << 20)
+        try await cache.close()
+    }
+
     @Test func oversizedRendersAreNotCached() async throws {
         let cache = try open(maxBytes: 1 << 20)
-        cache.store(render(1, bytes: (1 << 20) / 8 + 1), for: key(1))
-        cache.store(render(2, bytes: (1 << 20) / 8), for: key(2))
+        let largest = RenderCacheSettings(path: path, maxBytes: 1 << 20).largestEntry
+        cache.store(render(1, bytes: largest + 1), for: key(1))
+        cache.store(render(2, bytes: largest), for: key(2))
         try await cache.flush()
         #expect(await cache.get(key(1)) == nil)
         #expect(await cache.get(key(2)) != nil)
