@@ -21,9 +21,6 @@ public final class BlockingWorkPool: Sendable {
         self.pool.start()
     }
 
-    /// Work waiting for a thread now.
-    public var waitingCount: Int { waiting.load(ordering: .relaxed) }
-
     /// Runs `body` on one of the pool's threads and returns its result. Throws `Full` when
     /// the queue is at its bound, and `CancellationError` without running `body` when the
     /// calling task was cancelled before a thread took it.
@@ -37,7 +34,7 @@ public final class BlockingWorkPool: Sendable {
         } else {
             waiting.wrappingAdd(1, ordering: .relaxed)
         }
-        let cancelled = CancelledFlag()
+        let cancelled = OnceFlag()
         return try await withTaskCancellationHandler {
             try await pool.runIfActive {
                 self.waiting.wrappingSubtract(1, ordering: .relaxed)
@@ -53,10 +50,4 @@ public final class BlockingWorkPool: Sendable {
     public func shutdown() async throws {
         try await pool.shutdownGracefully()
     }
-}
-
-private final class CancelledFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    var isSet: Bool { value.load(ordering: .acquiring) }
-    func set() { value.store(true, ordering: .releasing) }
 }

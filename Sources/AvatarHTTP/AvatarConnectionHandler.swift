@@ -31,11 +31,16 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var refusing = false
     /// Whether the body of the request passed on is still to be read.
     private var bodyUnread = false
+    /// Whether that request may get a `100 Continue`: HTTP/1.1 or later, as HTTP/1.0 has
+    /// no interim answers.
+    private var mayContinue = false
     /// Whether the response being written was decided before its request's body was read:
     /// it goes out with `Connection: close`, since the unread body is not worth reading.
     private var closeAfterResponse = false
     /// Whether the connection has sent its last response and only drains the peer's bytes.
     private var lingering = false
+    /// The last response's write, which a lingering close waits for.
+    private var lingerWritten: EventLoopFuture<Void>?
     private var deadlineTask: Scheduled<Void>?
     private var scheduledDeadline: NIODeadline?
     /// The HTTP/1 encoder's place in the pipeline: bytes written from there go straight to
@@ -87,7 +92,7 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if lingering, case .end = unwrapInboundIn(data) { return context.close(promise: nil) }
+        if lingering, case .end = unwrapInboundIn(data) { return closeAfterLinger(context) }
         guard !refusing, !lingering else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
@@ -110,6 +115,7 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             } else {
                 passedOn += 1
                 bodyUnread = Self.hasBody(head)
+                mayContinue = head.version.major > 1 || (head.version.major == 1 && head.version.minor >= 1)
                 readsPassedOn = true
                 context.fireChannelRead(data)
             }
@@ -154,7 +160,7 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A head NIO's decoder refused: over its size limits, or malformed. Answered here
         // when nothing else is owed; otherwise Hummingbird answers after what is owed.
-        guard let parseError = error as? HTTPParserError, passedOn == 0, !refusing else {
+        guard let parseError = error as? HTTPParserError, passedOn == 0, !refusing, !lingering else {
             context.fireErrorCaught(error)
             return
         }
@@ -188,8 +194,9 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             passedOn = max(0, passedOn - 1)
             connection.responseEnded(at: .now())
             guard !closeAfterResponse else {
-                context.writeAndFlush(data, promise: promise)
-                linger(context)
+                let written = context.writeAndFlush(data)
+                written.cascade(to: promise)
+                linger(context, after: written)
                 return
             }
             context.write(data, promise: promise)
@@ -201,7 +208,7 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         guard event is SendContinue else { return context.triggerUserOutboundEvent(event, promise: promise) }
-        if bodyUnread, passedOn == 1, !closeAfterResponse, !lingering {
+        if bodyUnread, mayContinue, passedOn == 1, !closeAfterResponse, !lingering {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
         }
         promise?.succeed()
@@ -214,16 +221,24 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     /// After the last response: keep reading and dropping the peer's bytes until its
-    /// request ends (a client still sending reads its answer rather than a reset), for at
-    /// most `lingerTime`, then close.
-    private func linger(_ context: ChannelHandlerContext) {
+    /// request ends (a client still sending reads its answer rather than a reset), then
+    /// close once the response is written; at most `lingerTime` in all.
+    private func linger(_ context: ChannelHandlerContext, after written: EventLoopFuture<Void>) {
         guard !lingering else { return }
         lingering = true
+        lingerWritten = written
         deadlineTask?.cancel()
         context.read()
+        // At the end of the linger the connection goes, written or not: a peer that reads
+        // nothing must not keep it.
         context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTime) {
             context.close(promise: nil)
         }
+    }
+
+    private func closeAfterLinger(_ context: ChannelHandlerContext) {
+        guard let written = lingerWritten else { return context.close(promise: nil) }
+        written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     private func write(_ replay: EventLoopAnswers.Replay, context: ChannelHandlerContext) {

@@ -7,10 +7,11 @@ import NIOHTTP1
 /// An upload's image and the fields that may travel with it in a form.
 struct UploadBody {
     var image: [UInt8]
-    /// A `token` form field (the original service's clients send it that way).
-    var token: String?
     /// An `r` or `rating` form field.
     var rating: String?
+
+    /// Most of a form read before its token is known: room for the token and a few small fields.
+    static let maxBytesBeforeToken = 16 * 1024
 
     /// Reads the body, at most `limit` bytes: `multipart/form-data` with the file in field
     /// `avatar`, or the raw image. With `formToken`, the upload's token must come in a
@@ -33,11 +34,14 @@ struct UploadBody {
                 guard received <= limit else { throw AvatarError.payloadTooLarge(limit: limit) }
                 try form.execute(chunk)
                 if !tokenChecked, let formToken {
+                    guard !form.fileBeforeToken else {
+                        throw AvatarError.unauthorized(reason: "the form's token field must come before its avatar file")
+                    }
                     if let token = form.text("token") {
                         try await formToken(token)
                         tokenChecked = true
-                    } else if form.hasStarted("avatar") {
-                        throw AvatarError.unauthorized(reason: "the form's token field must come before its avatar file")
+                    } else if received > Self.maxBytesBeforeToken {
+                        throw AvatarError.unauthorized(reason: "the form's token field must come first")
                     }
                 }
             }
@@ -54,7 +58,7 @@ struct UploadBody {
         guard let avatar = form.file("avatar") else {
             throw .invalidParameter(name: "avatar", reason: "the form has no `avatar` file field")
         }
-        return UploadBody(image: avatar, token: form.text("token"), rating: form.text("r") ?? form.text("rating"))
+        return UploadBody(image: avatar, rating: form.text("r") ?? form.text("rating"))
     }
 
     private static func collect(_ request: Request, limit: Int) async throws(AvatarError) -> ByteBuffer {
@@ -79,27 +83,42 @@ struct UploadBody {
     }
 }
 
-/// A multipart form parsed as it arrives: which parts have started and which have ended.
+/// A multipart form parsed as it arrives, in work linear in its bytes: each part's name is
+/// read once, from its `Content-Disposition`, and a form of more parts or headers than an
+/// upload form has is malformed.
 private final class FormReader {
     struct Malformed: Error {}
 
+    static let maxParts = 16
+    static let maxHeadersPerPart = 16
+
     private let parser: MultipartParser
-    private var parts: [MultipartPart] = []
-    private var headers = HTTPHeaders()
+    /// Ended parts by name; the first of a name wins.
+    private var ended: [String: ByteBuffer] = [:]
+    private var partCount = 0
+    private var headerCount = 0
     private var body = ByteBuffer()
     /// The field name of the part being read, once its headers name it.
     private var current: String?
+    private var failed = false
+    /// Whether the `avatar` part began before a `token` part had ended.
+    private(set) var fileBeforeToken = false
 
     init(boundary: String) {
         parser = MultipartParser(boundary: boundary)
         parser.onHeader = { [unowned self] name, value in
-            headers.add(name: name, value: value)
-            current = MultipartPart(headers: headers, body: ByteBuffer()).name
+            headerCount += 1
+            if headerCount > Self.maxHeadersPerPart { failed = true }
+            guard name.lowercased() == "content-disposition", current == nil else { return }
+            current = MultipartPart(headers: HTTPHeaders([(name, value)]), body: ByteBuffer()).name
+            if current == "avatar", ended["token"] == nil { fileBeforeToken = true }
         }
         parser.onBody = { [unowned self] chunk in body.writeBuffer(&chunk) }
         parser.onPartComplete = { [unowned self] in
-            parts.append(MultipartPart(headers: headers, body: body))
-            headers = HTTPHeaders()
+            partCount += 1
+            if partCount > Self.maxParts { failed = true }
+            if let current, ended[current] == nil { ended[current] = body }
+            headerCount = 0
             body = ByteBuffer()
             current = nil
         }
@@ -107,20 +126,16 @@ private final class FormReader {
 
     func execute(_ chunk: ByteBuffer) throws {
         do { try parser.execute(chunk) } catch { throw Malformed() }
+        if failed { throw Malformed() }
     }
 
     /// The text of the ended field `name`.
     func text(_ name: String) -> String? {
-        parts.firstPart(named: name).map { String(buffer: $0.body) }
+        ended[name].map { String(buffer: $0) }
     }
 
     /// The bytes of the ended file field `name`.
     func file(_ name: String) -> [UInt8]? {
-        parts.firstPart(named: name).map { Array($0.body.readableBytesView) }
-    }
-
-    /// Whether a part named `name` has begun (or ended).
-    func hasStarted(_ name: String) -> Bool {
-        current == name || parts.firstPart(named: name) != nil
+        ended[name].map { Array($0.readableBytesView) }
     }
 }

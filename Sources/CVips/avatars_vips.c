@@ -48,8 +48,15 @@ static void avatars_deadline_check(VipsImage *image, VipsProgress *progress, ava
 }
 
 void avatars_vips_set_deadline(VipsImage *image, double seconds) {
-    avatars_deadline *deadline = g_new0(avatars_deadline, 1);
-    deadline->deadline = g_get_monotonic_time() + (gint64) (seconds * 1e6);
+    gint64 at = g_get_monotonic_time() + (gint64) (seconds * 1e6);
+    avatars_deadline *deadline = g_object_get_data(G_OBJECT(image), avatars_deadline_key);
+    if (deadline) {
+        // Set again: the one handler already connected reads the new time.
+        deadline->deadline = at;
+        return;
+    }
+    deadline = g_new0(avatars_deadline, 1);
+    deadline->deadline = at;
     // The image owns the deadline: freed when the image is, so the handler never outlives it.
     g_object_set_data_full(G_OBJECT(image), avatars_deadline_key, deadline, g_free);
     vips_image_set_progress(image, TRUE);

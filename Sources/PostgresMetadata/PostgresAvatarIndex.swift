@@ -122,7 +122,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
         // Another node's change of the hash holds the lock for its S3 writes and its saves,
         // each under deadlines of their own: waiting for it gets several query deadlines.
         let (client, logger, timeout) = (client, logger, timeout * Self.changeLockWaits)
-        let locked = Flag()
+        let locked = OnceFlag()
         do {
             // postgres-nio waits for a connection as long as the server is down: the lock must
             // be held within the deadline, or the change is refused. Once held, the change runs
@@ -130,7 +130,16 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
             let outcome = try await withThrowingTaskGroup(of: Result<T, AvatarError>?.self) { group in
                 group.addTask {
                     try await client.withConnection { connection in
-                        try await Self.lock(hash, on: connection, until: .now + timeout, logger: logger)
+                        do {
+                            try await Self.lock(hash, on: connection, until: .now + timeout, logger: logger)
+                            try Task.checkCancellation()
+                        } catch {
+                            // The lock may have been granted to a query whose answer never came
+                            // back (a cancellation); a session lock lives as long as its
+                            // connection, so the connection goes rather than back to the pool.
+                            try? await connection.close()
+                            throw error
+                        }
                         locked.set()
                         let outcome: Result<T, AvatarError>
                         do throws(AvatarError) {
@@ -222,9 +231,3 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     }
 }
 
-/// Set once, read from any task.
-private final class Flag: Sendable {
-    private let value = Atomic<Bool>(false)
-    var isSet: Bool { value.load(ordering: .acquiring) }
-    func set() { value.store(true, ordering: .releasing) }
-}

@@ -32,6 +32,9 @@ public final class ImagePipeline: Sendable {
             } }
         } catch is BlockingWorkPool.Full {
             throw .overloaded
+        } catch is CancellationError {
+            // The client left before a thread took the check; nobody reads this answer.
+            throw .overloaded
         } catch {
             throw .internalFailure(reason: "the render pool has stopped")
         }

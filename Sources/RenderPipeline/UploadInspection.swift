@@ -33,7 +33,7 @@ enum UploadInspection {
             throw Refused(error: .unprocessableImage(.tooManyFrames(limit: settings.maxFrames)))
         }
         let animation = pixels.partialValue.multipliedReportingOverflow(by: frames)
-        guard !animation.overflow, animation.partialValue <= settings.maxAnimationPixels else {
+        guard frames == 1 || (!animation.overflow && animation.partialValue <= settings.maxAnimationPixels) else {
             throw Refused(error: .unprocessableImage(.tooManyAnimationPixels(limit: settings.maxAnimationPixels)))
         }
 

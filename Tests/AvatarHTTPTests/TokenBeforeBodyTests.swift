@@ -82,6 +82,11 @@ import Testing
                         + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\n\r\n",
                     body: body)
             }
+            // Fields before the token are bounded: a client without a token gets no more read.
+            let padding = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"r\"\r\n\r\n".utf8)
+                + [UInt8](repeating: 0x67, count: 40 * 1024) + Array("\r\n".utf8)
+            let padded = try await post(padding + form(tokenFirst: true))
+            #expect(padded.hasPrefix("HTTP/1.1 401"), "\(padded.prefix(60))")
             let late = try await post(form(tokenFirst: false))
             #expect(late.hasPrefix("HTTP/1.1 401"), "\(late.prefix(60))")
             #expect(server.originalFiles.isEmpty)
