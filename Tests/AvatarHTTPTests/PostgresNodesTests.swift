@@ -90,11 +90,16 @@ extension Duration {
         }
     }
 
-    @Test func concurrentUploadsOfOneHashFromTwoNodesLeaveOneVersionEverywhere() async throws {
+    /// Two nodes on a fresh database and one bucket prefix.
+    func twoNodes(_ label: String) async throws -> (LiveServer, LiveServer, String) {
         let database = try await postgres.freshDatabase()
-        let prefix = TestS3.uniquePrefix("race")
-        let nodeA = try LiveServer(sharedEnvironment(database: database.text, s3: s3, prefix: prefix))
-        let nodeB = try LiveServer(sharedEnvironment(database: database.text, s3: s3, prefix: prefix))
+        let prefix = TestS3.uniquePrefix(label)
+        let environment = sharedEnvironment(database: database.text, s3: s3, prefix: prefix)
+        return (try LiveServer(environment), try LiveServer(environment), prefix)
+    }
+
+    @Test func concurrentUploadsOfOneHashFromTwoNodesLeaveOneVersionEverywhere() async throws {
+        let (nodeA, nodeB, prefix) = try await twoNodes("race")
         let hash = TestHashes.sha256
         try await nodeA.run { a, tokens in
             try await nodeB.run { b, _ in
@@ -125,10 +130,7 @@ extension Duration {
     /// of one hash from two nodes; after each, the bucket holds exactly the original the
     /// record points at (none when there is no record).
     @Test func concurrentUploadsAndDeletesFromTwoNodesKeepRecordAndOriginalsInStep() async throws {
-        let database = try await postgres.freshDatabase()
-        let prefix = TestS3.uniquePrefix("consistency")
-        let nodeA = try LiveServer(sharedEnvironment(database: database.text, s3: s3, prefix: prefix))
-        let nodeB = try LiveServer(sharedEnvironment(database: database.text, s3: s3, prefix: prefix))
+        let (nodeA, nodeB, prefix) = try await twoNodes("consistency")
         let hash = TestHashes.sha1
         try await nodeA.run { a, tokens in
             try await nodeB.run { b, _ in
