@@ -53,21 +53,16 @@ struct AvatarController {
         let hash = try hash(context)
         var rating = try RenderRequest.rating(
             request.uri.queryParameters.get("r") ?? request.uri.queryParameters.get("rating"))
-        // The token is checked from the head alone, before a byte of the body is read: an
+        // A token in the head is checked before a byte of the body is read: an
         // unauthenticated upload is refused at once, and the connection closes under it.
         let headerToken = Self.token(request)
         if let headerToken { try await tokens.authorize(headerToken, for: hash) }
-        if headerToken == nil, UploadBody.multipartBoundary(request.headers[.contentType]) == nil {
-            throw AvatarError.unauthorized(reason: "an upload token is required")
-        }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > settings.maxUploadBytes {
-            throw AvatarError.payloadTooLarge(limit: settings.maxUploadBytes)
-        }
         let tokens = tokens
         let formToken: (@Sendable (String) async throws(AvatarError) -> Void)? =
             headerToken == nil ? { @Sendable token async throws(AvatarError) in try await tokens.authorize(token, for: hash) } : nil
-        context.continueIfExpected(request)
-        let body = try await UploadBody.read(request, limit: context.maxUploadSize, formToken: formToken)
+        let body = try await UploadBody.read(request, limit: context.maxUploadSize, formToken: formToken) {
+            context.continueIfExpected(request)
+        }
         if let formRating = body.rating { rating = try RenderRequest.rating(formRating) }
 
         let saved = try await service.upload(body.image, for: hash, rating: rating ?? .g)

@@ -17,21 +17,33 @@ struct UploadBody {
     /// `avatar`, or the raw image. With `formToken`, the upload's token must come in a
     /// form field before the file: the form is read as it streams in, the token checked
     /// by `formToken` as soon as its field ends, and a file part before it is `401`.
+    /// What the head alone refuses (no place for a token, a `Content-Length` over `limit`)
+    /// is refused before `willRead` and before a byte of the body is read.
     static func read(
-        _ request: Request, limit: Int, formToken: (@Sendable (String) async throws(AvatarError) -> Void)?
+        _ request: Request, limit: Int, formToken: (@Sendable (String) async throws(AvatarError) -> Void)?,
+        willRead: () -> Void
     ) async throws(AvatarError) -> UploadBody {
-        guard let boundary = multipartBoundary(request.headers[.contentType]) else {
-            guard formToken == nil else { throw .unauthorized(reason: "an upload token is required") }
-            return UploadBody(image: Array(try await collect(request, limit: limit).readableBytesView))
+        let boundary = multipartBoundary(request.headers[.contentType])
+        guard boundary != nil || formToken == nil else { throw .unauthorized(reason: "an upload token is required") }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw .payloadTooLarge(limit: limit)
         }
-        guard !boundary.isEmpty else { throw .invalidParameter(name: "body", reason: "the multipart boundary is empty") }
-        let form = FormReader(boundary: boundary)
+        guard boundary?.isEmpty != true else {
+            throw .invalidParameter(name: "body", reason: "the multipart boundary is empty")
+        }
+        willRead()
+        let form = boundary.map(FormReader.init)
+        var raw = ByteBuffer()
         var received = 0
         var tokenChecked = formToken == nil
         do {
             for try await chunk in request.body {
                 received += chunk.readableBytes
                 guard received <= limit else { throw AvatarError.payloadTooLarge(limit: limit) }
+                guard let form else {
+                    raw.writeImmutableBuffer(chunk)
+                    continue
+                }
                 try form.execute(chunk)
                 if !tokenChecked, let formToken {
                     guard !form.fileBeforeToken else {
@@ -54,21 +66,12 @@ struct UploadBody {
         } catch {
             throw .invalidParameter(name: "body", reason: "the upload body could not be read")
         }
+        guard let form else { return UploadBody(image: Array(raw.readableBytesView)) }
         guard tokenChecked else { throw .unauthorized(reason: "an upload token is required") }
         guard let avatar = form.file("avatar") else {
             throw .invalidParameter(name: "avatar", reason: "the form has no `avatar` file field")
         }
         return UploadBody(image: avatar, rating: form.text("r") ?? form.text("rating"))
-    }
-
-    private static func collect(_ request: Request, limit: Int) async throws(AvatarError) -> ByteBuffer {
-        do {
-            return try await request.body.collect(upTo: limit)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw .payloadTooLarge(limit: limit)
-        } catch {
-            throw .invalidParameter(name: "body", reason: "the upload body could not be read")
-        }
     }
 
     static func multipartBoundary(_ contentType: String?) -> String? {
