@@ -71,24 +71,24 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     private func reading<T: Sendable>(
         _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
     ) async throws(AvatarError) -> T {
-        let environment = environment
-        let records = records
-        do {
-            return try await readers.run { try body(environment, records) }
-        } catch {
-            throw .storageUnavailable(reason: "metadata read: \(error)")
-        }
+        try await run(on: readers, "metadata read", body)
     }
 
+    /// Runs a write on the one writer thread.
     private func writing<T: Sendable>(
         _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
     ) async throws(AvatarError) -> T {
-        let environment = environment
-        let records = records
+        try await run(on: writer, "metadata write", body)
+    }
+
+    private func run<T: Sendable>(
+        on pool: BlockingWorkPool, _ what: String, _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
+    ) async throws(AvatarError) -> T {
+        let (environment, records) = (environment, records)
         do {
-            return try await writer.run { try body(environment, records) }
+            return try await pool.run { try body(environment, records) }
         } catch {
-            throw .storageUnavailable(reason: "metadata write: \(error)")
+            throw .storageUnavailable(reason: "\(what): \(error)")
         }
     }
 
