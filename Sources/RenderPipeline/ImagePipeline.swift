@@ -27,11 +27,11 @@ public final class ImagePipeline: Sendable {
         let settings = settings
         let result: Result<InspectedOriginal, UploadInspection.Refused>
         do {
-            result = try await pool.run { Result { () throws(UploadInspection.Refused) in
+            result = try await onRenderThreads { Result { () throws(UploadInspection.Refused) in
                 try UploadInspection.inspect(upload, settings: settings)
             } }
-        } catch is BlockingWorkPool.Full {
-            throw .overloaded
+        } catch let error as AvatarError {
+            throw error
         } catch is CancellationError {
             // The client left before a thread took the check; nobody reads this answer.
             throw .overloaded
@@ -108,16 +108,24 @@ public final class ImagePipeline: Sendable {
     private func run<T: Sendable>(_ body: @escaping @Sendable (RenderDeadline) throws -> T) async throws -> T {
         let deadline = RenderDeadline(seconds: settings.renderTimeoutSeconds)
         do {
-            return try await pool.run {
+            return try await onRenderThreads {
                 guard !deadline.hasPassed else {
                     throw RenderFailure(step: "wait for a render thread", message: "deadline passed", timedOut: true)
                 }
                 return try body(deadline)
             }
-        } catch is BlockingWorkPool.Full {
-            throw AvatarError.overloaded
         } catch let failure as RenderFailure where failure.timedOut {
             throw AvatarError.renderTimeout
+        }
+    }
+
+    /// Runs `body` on the render threads: `.overloaded` at once when
+    /// `images.maxPendingRenders` pieces of work already wait for them.
+    private func onRenderThreads<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await pool.run(body)
+        } catch is BlockingWorkPool.Full {
+            throw AvatarError.overloaded
         }
     }
 
