@@ -186,7 +186,7 @@ public final class AvatarService: Sendable {
             } catch {
                 // The file is ours to remove unless a record already pointed at these same
                 // bytes, or the save may yet have committed (a lost connection, a deadline):
-                // then it stays, and `avatars check --repair` finds it if no record does.
+                // then it stays, an orphan only if the save did not commit.
                 if current?.version != version, !error.outcomeMayBeUnknown { try? await originals.delete(key) }
                 throw error
             }

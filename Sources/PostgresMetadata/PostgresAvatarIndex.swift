@@ -173,10 +173,8 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
                 throw AvatarError.internalFailure(reason: "the change lock ran nothing")
             }
             return try outcome.get()
-        } catch let error as AvatarError {
-            throw error
         } catch {
-            throw .storageUnavailable(reason: "PostgreSQL: \(String(reflecting: error))")
+            throw Self.failure(error)
         }
     }
 
@@ -212,11 +210,15 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     private func call<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws(AvatarError) -> T {
         do {
             return try await withDeadline(timeout, operation)
-        } catch let error as AvatarError {
-            throw error
         } catch {
-            throw .storageUnavailable(reason: "PostgreSQL: \(String(reflecting: error))")
+            throw Self.failure(error)
         }
+    }
+
+    /// What a failed call tells the caller: our own errors as they are, anything from
+    /// PostgreSQL or the pool as the store being unavailable.
+    private static func failure(_ error: any Error) -> AvatarError {
+        (error as? AvatarError) ?? .storageUnavailable(reason: "PostgreSQL: \(String(reflecting: error))")
     }
 
     private static func record(_ row: PostgresRow) throws -> AvatarRecord {
