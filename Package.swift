@@ -171,7 +171,7 @@ let package = Package(
         .executableTarget(
             name: "avatars",
             dependencies: [
-                "AvatarApp", "AvatarAuth", "AvatarCore", "PostgresMetadata",
+                "AvatarApp", "AvatarAuth", "AvatarCore", "AvatarService", "PostgresMetadata",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

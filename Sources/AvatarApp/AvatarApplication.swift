@@ -26,8 +26,7 @@ public struct AvatarApplication {
         let pipeline: ImagePipeline
         let cache: RenderCache
         let index: EmbeddedAvatarIndex?
-        let storagePool: BlockingWorkPool
-        let s3: S3Client?
+        let stores: OriginalStores
     }
 
     public init(config: AppConfig, logger: Logger) async throws {
@@ -40,24 +39,20 @@ public struct AvatarApplication {
         tokens = await UploadTokens(secret: secret.bytes, leewaySeconds: config.authLeewaySeconds)
 
         let pipeline = try ImagePipeline(settings: config.pipeline, logger: logger)
-        let storagePool = BlockingWorkPool(threads: 4)
-        let s3 = config.s3.map { S3Client(settings: $0) }
-        let originals: any OriginalStore =
-            if let s3 { S3OriginalStore(client: s3, logger: logger) } else {
-                try FilesystemOriginalStore(root: config.storagePath, pool: storagePool)
-            }
+        let stores = try OriginalStores(config: config, logger: logger)
+        let originals = stores.originals
         let (index, embedded, services) = try await Self.metadata(config, logger: logger)
         let registry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: registry)
         let cache = try RenderCache(settings: config.cache, metricsFactory: metricsFactory, logger: logger)
-        resources = Resources(pipeline: pipeline, cache: cache, index: embedded, storagePool: storagePool, s3: s3)
+        resources = Resources(pipeline: pipeline, cache: cache, index: embedded, stores: stores)
 
         let service = AvatarService(
             originals: originals, index: index, pipeline: pipeline, cache: cache,
             metrics: ServiceMetrics(factory: metricsFactory), logger: logger)
         let (router, server) = AvatarRouter.build(
             service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory)
-        if s3 != nil {
+        if originals.isRemote {
             do {
                 try await originals.checkReady()
             } catch {
@@ -108,7 +103,6 @@ public struct AvatarApplication {
         try await resources.pipeline.shutdown()
         try await resources.cache.close()
         try await resources.index?.shutdown()
-        try await resources.storagePool.shutdown()
-        try await resources.s3?.shutdown()
+        try await resources.stores.close()
     }
 }

@@ -33,6 +33,11 @@ public struct AvatarHash: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { value }
+
+    /// Whether `text` is nothing but lowercase hex digits, as stored names derived from hashes are.
+    public static func isLowercaseHex(_ text: some StringProtocol) -> Bool {
+        text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
 }
 
 /// Kept as its lowercase hex text; decoding validates it like any other input.

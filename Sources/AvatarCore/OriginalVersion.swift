@@ -4,6 +4,11 @@ import Crypto
 /// Derives an original's version from its bytes, so identical uploads share a version
 /// on every node and a render keyed by version can never be stale.
 public enum OriginalVersion {
+    /// Whether `text` has the form `of(_:)` gives: 20 lowercase hex digits.
+    public static func isWellFormed(_ text: some StringProtocol) -> Bool {
+        text.utf8.count == 20 && AvatarHash.isLowercaseHex(text)
+    }
+
     /// The first 20 hex digits (80 bits) of the bytes' SHA-256.
     public static func of(_ bytes: some DataProtocol) -> String {
         let digest = SHA256.hash(data: bytes)

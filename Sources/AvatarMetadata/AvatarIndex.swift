@@ -47,6 +47,9 @@ public protocol AvatarIndex: Sendable {
     func remove(_ hash: AvatarHash) async throws(AvatarError) -> AvatarRecord?
     /// Throws when the index cannot serve requests.
     func checkReady() async throws(AvatarError)
+    /// Up to `limit` records in hash order, starting after `hash` (from the first when
+    /// `nil`): pages that walk every record without holding them all, for `avatars check`.
+    func records(after hash: AvatarHash?, limit: Int) async throws(AvatarError) -> [AvatarRecord]
     /// What `record(for:)` would answer, when the index holds it in memory: `.some(nil)`
     /// for a hash known to be unused; `nil` when finding out needs I/O.
     func recordInMemory(for hash: AvatarHash) -> AvatarRecord??

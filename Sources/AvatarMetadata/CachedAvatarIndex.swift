@@ -61,6 +61,11 @@ public final class CachedAvatarIndex: AvatarIndex {
         return try await base.remove(hash)
     }
 
+    /// Pages bypass the cache: a walk of every record must see the store itself.
+    public func records(after hash: AvatarHash?, limit: Int) async throws(AvatarError) -> [AvatarRecord] {
+        try await base.records(after: hash, limit: limit)
+    }
+
     public func checkReady() async throws(AvatarError) {
         try await base.checkReady()
     }

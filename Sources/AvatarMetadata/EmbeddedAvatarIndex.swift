@@ -57,6 +57,23 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         }
     }
 
+    public func records(after hash: AvatarHash?, limit: Int) async throws(AvatarError) -> [AvatarRecord] {
+        try await reading { environment, records in
+            try environment.read { txn in
+                try txn.withCursor(records) { cursor in
+                    var page: [AvatarRecord] = []
+                    var entry = try hash.map { try cursor.seek(atOrAfter: Array($0.value.utf8)) } ?? cursor.first()
+                    if let current = entry, let hash, current.key == Array(hash.value.utf8) { entry = try cursor.next() }
+                    while let current = entry, page.count < limit {
+                        if let record = try Self.decode(current.value) { page.append(record) }
+                        entry = try cursor.next()
+                    }
+                    return page
+                }
+            }
+        }
+    }
+
     public func checkReady() async throws(AvatarError) {
         _ = try await reading { environment, records in try environment.read { txn in try txn.count(records) } }
     }

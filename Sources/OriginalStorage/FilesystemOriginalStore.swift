@@ -34,9 +34,8 @@ public struct FilesystemOriginalStore: OriginalStore {
         let target = path(for: key)
         let root = root
         try await blocking {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let temporary = "\(directory)/.\(key.version).\(UUID().uuidString).tmp"
-            try Self.writeSynced(bytes, to: temporary)
+            try Self.writeSynced(bytes, to: temporary, in: directory)
             guard rename(temporary, target) == 0 else {
                 let error = Self.posixError("rename \(target)")
                 unlink(temporary)
@@ -84,10 +83,77 @@ public struct FilesystemOriginalStore: OriginalStore {
         }
     }
 
+    public func inventory() async throws(AvatarError) -> [StoredItem] {
+        let root = root
+        return try await blocking {
+            var items: [StoredItem] = []
+            for fanOut in try Self.entries(of: root) {
+                guard fanOut.isDirectory, fanOut.name.utf8.count == 2, AvatarHash.isLowercaseHex(fanOut.name) else {
+                    items.append(StoredItem(name: fanOut.name, kind: .unrecognised, modified: fanOut.modified))
+                    continue
+                }
+                for hashEntry in try Self.entries(of: "\(root)/\(fanOut.name)") {
+                    let hashPath = "\(fanOut.name)/\(hashEntry.name)"
+                    guard hashEntry.isDirectory, let hash = AvatarHash(hashEntry.name), hash.value == hashEntry.name,
+                        hash.value.hasPrefix(fanOut.name)
+                    else {
+                        items.append(StoredItem(name: hashPath, kind: .unrecognised, modified: hashEntry.modified))
+                        continue
+                    }
+                    for file in try Self.entries(of: "\(root)/\(hashPath)") {
+                        items.append(StoredItem(
+                            name: "\(hashPath)/\(file.name)", kind: Self.kind(of: file, in: hash), modified: file.modified))
+                    }
+                }
+            }
+            return items
+        }
+    }
+
+    public func remove(_ item: StoredItem) async throws(AvatarError) {
+        switch item.kind {
+        case .original(let key): try await delete(key)
+        case .temporary:
+            let path = "\(root)/\(item.name)"
+            try await blocking {
+                if unlink(path) != 0 && errno != ENOENT { throw Self.posixError("unlink \(path)") }
+            }
+        case .unrecognised: return
+        }
+    }
+
     public func checkReady() async throws(AvatarError) {
         let root = root
         try await blocking {
             guard access(root, W_OK | R_OK | X_OK) == 0 else { throw Self.posixError("access \(root)") }
+        }
+    }
+
+    /// What a file in a hash's directory is: `<version>` or `.<version>.<uuid>.tmp` (see `put`).
+    private static func kind(of file: DirectoryEntry, in hash: AvatarHash) -> StoredItem.Kind {
+        guard !file.isDirectory else { return .unrecognised }
+        if OriginalVersion.isWellFormed(file.name) { return .original(OriginalKey(hash: hash, version: file.name)) }
+        if file.name.hasPrefix("."), file.name.hasSuffix(".tmp") { return .temporary }
+        return .unrecognised
+    }
+
+    private struct DirectoryEntry {
+        let name: String
+        let isDirectory: Bool
+        let modified: Date
+    }
+
+    /// The entries of one directory with their type and mtime, not following links.
+    private static func entries(of directory: String) throws -> [DirectoryEntry] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).compactMap { name in
+            var info = stat()
+            guard lstat("\(directory)/\(name)", &info) == 0 else {
+                if errno == ENOENT { return nil }  // removed while we walked
+                throw posixError("lstat \(directory)/\(name)")
+            }
+            let modified = Date(
+                timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+            return DirectoryEntry(name: name, isDirectory: (info.st_mode & S_IFMT) == S_IFDIR, modified: modified)
         }
     }
 
@@ -101,8 +167,16 @@ public struct FilesystemOriginalStore: OriginalStore {
         }
     }
 
-    private static func writeSynced(_ bytes: [UInt8], to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    /// Writes a new file in `directory`, making the directory first.
+    private static func writeSynced(_ bytes: [UInt8], to path: String, in directory: String) throws {
+        var descriptor: Int32 = -1
+        // `avatars check --repair` (another process) may remove the directory once it is
+        // empty, between our making it and creating the file: make it again, once.
+        for _ in 0..<2 {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if descriptor >= 0 || errno != ENOENT { break }
+        }
         guard descriptor >= 0 else { throw posixError("open \(path)") }
         defer { close(descriptor) }
         var offset = 0

@@ -22,6 +22,10 @@ public protocol OriginalStore: Sendable {
     func get(_ key: OriginalKey) async throws(AvatarError) -> [UInt8]?
     /// Removes `key`; removing a missing key is not an error.
     func delete(_ key: OriginalKey) async throws(AvatarError)
+    /// Everything the store holds: originals, temporaries left by a crash, and names it does not know.
+    func inventory() async throws(AvatarError) -> [StoredItem]
+    /// Removes an item `inventory()` listed (an original, a temporary; never an unrecognised name).
+    func remove(_ item: StoredItem) async throws(AvatarError)
     /// Throws when the store cannot serve requests.
     func checkReady() async throws(AvatarError)
     /// Whether reads cross the network, so that nodes should keep local copies.

@@ -32,6 +32,28 @@ public struct S3OriginalStore: OriginalStore {
         try await call { try await client.deleteObject(objectKey(key)) }
     }
 
+    /// Every object under the prefix; uploads are single atomic puts, so there are no temporaries.
+    public func inventory() async throws(AvatarError) -> [StoredItem] {
+        let prefix = client.settings.prefix
+        return try await call { try await client.listObjects(prefix: prefix) }.map { object in
+            StoredItem(name: object.key, kind: Self.kind(of: object.key.dropFirst(prefix.count)), modified: object.lastModified)
+        }
+    }
+
+    public func remove(_ item: StoredItem) async throws(AvatarError) {
+        guard case .original(let key) = item.kind else { return }
+        try await delete(key)
+    }
+
+    /// `<hash>/<version>` under the prefix is an original; anything else is not ours to touch.
+    private static func kind(of name: Substring) -> StoredItem.Kind {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let hash = AvatarHash(parts[0]), hash.value == parts[0],
+            OriginalVersion.isWellFormed(parts[1])
+        else { return .unrecognised }
+        return .original(OriginalKey(hash: hash, version: String(parts[1])))
+    }
+
     public func checkReady() async throws(AvatarError) {
         try await call { try await client.headBucket() }
     }

@@ -201,6 +201,23 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     /// The first key of the two-key advisory locks that serialise changes of one hash.
     static let changeLockSpace: Int32 = 7_377
 
+    public func records(after hash: AvatarHash?, limit: Int) async throws(AvatarError) -> [AvatarRecord] {
+        let logger = logger
+        let client = client
+        // Keyset pages over the primary key: each page is one index range scan.
+        let start = hash?.value ?? ""
+        return try await call {
+            let rows = try await client.query(
+                """
+                SELECT hash, version, format, width, height, bytes, rating, created_at, updated_at
+                FROM avatars WHERE hash > \(start) ORDER BY hash LIMIT \(limit)
+                """, logger: logger)
+            var page: [AvatarRecord] = []
+            for try await row in rows { page.append(try Self.record(row)) }
+            return page
+        }
+    }
+
     public func checkReady() async throws(AvatarError) {
         let logger = logger
         let client = client

@@ -18,7 +18,7 @@ enum CacheEnvironment {
         do {
             return try attempt(settings)
         } catch {
-            let aside = settings.path + ".unusable-\(Int(Date().timeIntervalSince1970))"
+            let aside = UnusableCacheCopies.destination(for: settings.path, at: Date())
             logger.warning(
                 "render cache cannot be used; moving it aside and starting empty",
                 metadata: ["path": "\(settings.path)", "movedTo": "\(aside)", "error": "\(error)"])

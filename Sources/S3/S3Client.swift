@@ -51,20 +51,20 @@ public final class S3Client: Sendable {
         _ = try await send("HEAD", key: nil, accept: [200])
     }
 
-    /// Every key under `prefix` (ListObjectsV2, all pages).
-    public func listObjects(prefix: String) async throws(S3Error) -> [String] {
-        var keys: [String] = []
+    /// Every object under `prefix` (ListObjectsV2, all pages).
+    public func listObjects(prefix: String) async throws(S3Error) -> [S3Object] {
+        var objects: [S3Object] = []
         var continuation: String?
         repeat {
             var query = [("list-type", "2"), ("prefix", prefix)]
             if let continuation { query.append(("continuation-token", continuation)) }
             let response = try await send("GET", key: nil, query: query, accept: [200])
             let xml = String(buffer: response.body)
-            keys += S3XML.values(of: "Key", in: xml)
+            objects += S3XML.elements("Contents", in: xml).compactMap(S3Object.init(listed:))
             continuation = S3XML.values(of: "IsTruncated", in: xml).first == "true"
                 ? S3XML.values(of: "NextContinuationToken", in: xml).first : nil
         } while continuation != nil
-        return keys
+        return objects
     }
 
     // MARK: Requests

@@ -4,14 +4,19 @@ import Foundation
 /// without a full XML parser.
 enum S3XML {
     /// The text of every `<name>...</name>` element, entities decoded.
-    static func values(of name: String, in xml: String) -> [String] {
-        var values: [String] = []
-        var rest = xml[...]
+    static func values(of name: String, in xml: some StringProtocol) -> [String] {
+        elements(name, in: xml).map(decode)
+    }
+
+    /// The raw content of every `<name>...</name>` element, for reading the elements inside it.
+    static func elements(_ name: String, in xml: some StringProtocol) -> [Substring] {
+        var elements: [Substring] = []
+        var rest = Substring(xml)
         while let open = rest.range(of: "<\(name)>"), let close = rest[open.upperBound...].range(of: "</\(name)>") {
-            values.append(decode(rest[open.upperBound..<close.lowerBound]))
+            elements.append(rest[open.upperBound..<close.lowerBound])
             rest = rest[close.upperBound...]
         }
-        return values
+        return elements
     }
 
     private static func decode(_ text: Substring) -> String {

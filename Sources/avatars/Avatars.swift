@@ -2,17 +2,18 @@ import ArgumentParser
 import AvatarApp
 import AvatarAuth
 import AvatarCore
+import AvatarService
 import Foundation
 import Logging
 import PostgresMetadata
 
-/// The `avatars` command: `serve` (the default), `token` and `migrate`.
+/// The `avatars` command: `serve` (the default), `token`, `migrate` and `check`.
 @main
 struct Avatars: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "avatars",
         abstract: "An avatar service and CDN origin.",
-        subcommands: [Serve.self, Token.self, Migrate.self],
+        subcommands: [Serve.self, Token.self, Migrate.self, Check.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -84,5 +85,57 @@ struct Migrate: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let applied = try await Migrations.apply(url: postgres.url, logger: Logger(label: "avatars"))
         print(applied.isEmpty ? "schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare metadata with the original store: missing originals, orphans, temporaries, unusable caches.",
+        discussion: "Exit status: 0 when every record has its original, 1 when one lacks it, 2 on error.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Flag(help: "Remove orphans, temporaries and unusable cache copies older than --min-age.")
+    var repair = false
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @Option(name: .customLong("min-age"), help: "Seconds a leftover must be old before --repair removes it.")
+    var minAge: Int = 3600
+
+    func run() async throws {
+        guard minAge >= 0 else { throw ValidationError("--min-age must not be negative") }
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let report: ConsistencyReport
+        do {
+            let config = try await options.load()
+            report = try await StoreCheck.run(
+                config: config, repair: repair, minAge: TimeInterval(minAge), logger: Logger(label: "avatars"))
+        } catch {
+            FileHandle.standardError.write(Data("avatars check: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        print(json ? Self.json(report) : Self.summary(report))
+        if !report.isConsistent { throw ExitCode(1) }
+    }
+
+    private static func json(_ report: ConsistencyReport) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private static func summary(_ report: ConsistencyReport) -> String {
+        var lines = [
+            "records: \(report.records)", "originals: \(report.originals)",
+            "missing originals: \(report.missingOriginals.count)", "orphans: \(report.orphans.count)",
+            "temporaries: \(report.temporaries.count)", "unusable cache copies: \(report.unusable.count)",
+        ]
+        if !report.unrecognised.isEmpty { lines.append("unrecognised names: \(report.unrecognised.count)") }
+        lines.append("repaired: \(report.repaired)")
+        for missing in report.missingOriginals { lines.append("missing original: \(missing)") }
+        lines.append(report.isConsistent ? "consistent" : "INCONSISTENT: records point at missing originals")
+        return lines.joined(separator: "\n")
     }
 }

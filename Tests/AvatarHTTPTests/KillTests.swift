@@ -6,7 +6,8 @@ import Testing
 
 /// An acknowledged upload survives `kill -9`: the real `avatars` binary (built beside the
 /// test bundle) takes an upload storm, is killed mid-storm, and after a restart on the same
-/// data every upload it answered `201` renders. Runs alone (scripts/test).
+/// data every upload it answered `201` renders and `avatars check` finds every record's
+/// original. Runs alone (scripts/test).
 @Suite(.serialized) struct KillTests {
     static let secret = "kill-test-secret-of-at-least-32-bytes"
 
@@ -36,19 +37,39 @@ import Testing
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func start(port: Int, data: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve"]
-        process.environment = [
+    static func environment(port: Int, data: String) -> [String: String] {
+        [
             "AVATARS_HTTP_PORT": String(port), "AVATARS_STORAGE_PATH": data + "/originals",
             "AVATARS_METADATA_PATH": data + "/metadata", "AVATARS_CACHE_PATH": data + "/cache",
             "AVATARS_AUTH_JWT_SECRET": secret, "AVATARS_LOG_LEVEL": "error",
         ]
+    }
+
+    static func start(port: Int, data: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve"]
+        process.environment = environment(port: port, data: data)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process
+    }
+
+    /// Runs `avatars check --json` with `arguments` on the same data: its exit status and report.
+    static func check(port: Int, data: String, _ arguments: [String] = []) throws -> (Int32, [String: Any]) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["check", "--json"] + arguments
+        process.environment = environment(port: port, data: data)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let bytes = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let report = (try? JSONSerialization.jsonObject(with: bytes)) as? [String: Any] ?? [:]
+        return (process.terminationStatus, report)
     }
 
     static func waitUntilServing(port: Int) async throws {
@@ -109,5 +130,19 @@ import Testing
                 port: port, head: "GET /\(hash.value)?s=64 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", body: [])
             #expect(answer.hasPrefix("HTTP/1.1 200"), "\(hash) was acknowledged but answers \(answer.prefix(40))")
         }
+
+        // While the restarted server runs: no record lacks its original; what the kill left
+        // (orphans, temporaries) goes with --repair, and the store is then clean.
+        let (status, found) = try Self.check(port: port, data: data)
+        #expect(status == 0 && (found["missingOriginals"] as? [String])?.isEmpty == true, "\(found)")
+        #expect((found["records"] as? Int ?? 0) >= acknowledged.count)
+        let (repairStatus, _) = try Self.check(port: port, data: data, ["--repair", "--min-age", "0"])
+        #expect(repairStatus == 0)
+        let (cleanStatus, clean) = try Self.check(port: port, data: data)
+        #expect(cleanStatus == 0, "\(clean)")
+        for leftover in ["orphans", "temporaries", "missingOriginals", "unusable"] {
+            #expect((clean[leftover] as? [String])?.isEmpty == true, "\(leftover): \(clean)")
+        }
+        #expect(clean["records"] as? Int == clean["originals"] as? Int)
     }
 }

@@ -4,7 +4,9 @@ import AvatarTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import NIOCore
+import S3
 import Testing
 
 /// Environment for a node on PostgreSQL metadata and the shared S3 bucket.
@@ -173,6 +175,39 @@ extension Duration {
                 }
             }
         }
+        let config = try await AppConfig.load(file: "/nonexistent.json", required: false, environment: nodeA.environment)
+        let report = try await StoreCheck.run(config: config, repair: false, minAge: 0, logger: Logger(label: "check"))
+        #expect(report.isConsistent && report.orphans.isEmpty && report.originals == report.records, "\(report)")
+    }
+
+    /// `avatars check` on PostgreSQL + S3: a record whose object is gone, and an object no
+    /// record points at, which `--repair` removes once old enough.
+    @Test func theCheckFindsMissingObjectsAndRemovesOrphansInTheBucket() async throws {
+        let (node, _, prefix) = try await twoNodes("check")
+        try await node.run { client, tokens in
+            for (name, hash) in [("photo.jpg", TestHashes.md5), ("photo.png", TestHashes.sha1)] {
+                let bytes = try Fixtures.bytes(name)
+                let response = try await client.upload(bytes, to: hash, tokens: tokens)
+                #expect(response.status == .created)
+            }
+        }
+        let objects = try await listing(s3, prefix: prefix)
+        let client = S3Client(settings: S3Settings(
+            endpoint: URL(string: s3.endpoint)!, bucket: s3.bucket,
+            credentials: S3Credentials(accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey)))
+        let missing = try #require(objects.first { $0.hasPrefix(TestHashes.md5.value) })
+        try await client.deleteObject(prefix + missing)
+        let orphan = "\(TestHashes.sha256.value)/\(OriginalVersion.of([1, 2]))"
+        try await client.putObject(prefix + orphan, bytes: .init(bytes: [1, 2]), contentType: "image/png")
+        try await client.shutdown()
+
+        let config = try await AppConfig.load(file: "/nonexistent.json", required: false, environment: node.environment)
+        let young = try await StoreCheck.run(config: config, repair: true, minAge: 3600, logger: Logger(label: "check"))
+        #expect(young.missingOriginals == [missing] && young.orphans == [prefix + orphan] && young.repaired == 0)
+        #expect(young.records == 2 && young.originals == 2)
+        let repaired = try await StoreCheck.run(config: config, repair: true, minAge: 0, logger: Logger(label: "check"))
+        #expect(repaired.repaired == 1 && !repaired.isConsistent)
+        #expect(try await listing(s3, prefix: prefix) == objects.filter { $0 != missing })
     }
 
     @Test func aMissingJWTSecretStopsStartUpOnPostgres() async throws {

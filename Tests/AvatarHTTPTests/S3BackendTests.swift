@@ -27,7 +27,7 @@ func listing(_ server: TestS3, prefix: String) async throws -> [String] {
         endpoint: URL(string: server.endpoint)!, bucket: server.bucket,
         credentials: S3Credentials(accessKeyId: server.accessKey, secretAccessKey: server.secretKey)))
     defer { Task { try await client.shutdown() } }
-    return try await client.listObjects(prefix: prefix).map { String($0.dropFirst(prefix.count)) }.sorted()
+    return try await client.listObjects(prefix: prefix).map { String($0.key.dropFirst(prefix.count)) }.sorted()
 }
 
 @Suite struct S3BackendTests {

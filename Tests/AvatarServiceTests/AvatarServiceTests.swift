@@ -181,5 +181,8 @@ struct ServiceFixture {
             let expected = record.map { ["01/\(node.hash.value)/\($0.version)"] } ?? []
             #expect(node.originalFiles == expected, "round \(round): \(operations)")
         }
+        let report = try await ConsistencyCheck(index: node.index, originals: node.originals, cachePath: node.root + "/cache")
+            .run(repair: false, minAge: 0)
+        #expect(report.isConsistent && report.orphans.isEmpty && report.temporaries.isEmpty, "\(report)")
     }
 }

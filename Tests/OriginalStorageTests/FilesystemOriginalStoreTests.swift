@@ -58,4 +58,36 @@ import Testing
         }
         await #expect(throws: AvatarError.self) { try await store.checkReady() }
     }
+
+    @Test func theInventoryNamesOriginalsTemporariesAndStrangers() async throws {
+        let root = try temporaryDirectory()
+        let store = try FilesystemOriginalStore(root: root, pool: pool)
+        let version = OriginalVersion.of([1, 2, 3])
+        let key = OriginalKey(hash: hash, version: version)
+        try await store.put(key, bytes: [1, 2, 3], format: .png)
+        let directory = "\(root)/01/\(hash.value)"
+        try Data([7]).write(to: URL(fileURLWithPath: "\(directory)/.\(version).crash.tmp"))
+        try Data([8]).write(to: URL(fileURLWithPath: "\(directory)/notes.txt"))
+        try FileManager.default.createDirectory(atPath: "\(root)/zz", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(root)/ab/NOTAHASH", withIntermediateDirectories: true)
+        // A hash directory under the wrong fan-out is not where `put` writes, so it is not an original.
+        let misplaced = String(repeating: "f", count: 32)
+        try FileManager.default.createDirectory(atPath: "\(root)/ab/\(misplaced)", withIntermediateDirectories: true)
+
+        let items = try await store.inventory()
+        let byName = Dictionary(uniqueKeysWithValues: items.map { ($0.name, $0.kind) })
+        #expect(byName["01/\(hash.value)/\(version)"] == .original(key))
+        #expect(byName["01/\(hash.value)/.\(version).crash.tmp"] == .temporary)
+        #expect(byName["01/\(hash.value)/notes.txt"] == .unrecognised)
+        #expect(byName["ab/NOTAHASH"] == .unrecognised)
+        #expect(byName["ab/\(misplaced)"] == .unrecognised)
+        #expect(byName["zz"] == .unrecognised)
+        #expect(items.count == 6)
+        let now = Date()
+        #expect(items.allSatisfy { $0.isOlder(than: 0, at: now.addingTimeInterval(1)) && !$0.isOlder(than: 60, at: now) })
+
+        for item in items where item.kind != .original(key) { try await store.remove(item) }
+        #expect(files(under: root) == ["01/\(hash.value)/\(version)", "01/\(hash.value)/notes.txt"])
+        #expect(try await store.get(key) == [1, 2, 3])
+    }
 }

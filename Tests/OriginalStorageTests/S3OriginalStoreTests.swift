@@ -35,13 +35,38 @@ import Testing
         try await store.put(key, bytes: [1, 2, 3], format: .png)
         try await store.put(OriginalKey(hash: hash, version: "v2"), bytes: [4], format: .png)
         #expect(try await store.get(key) == [1, 2, 3])
-        #expect(try await client.listObjects(prefix: prefix).sorted() == [
+        #expect(try await client.listObjects(prefix: prefix).map(\.key).sorted() == [
             "\(prefix)0123456789abcdef0123456789abcdef/v1", "\(prefix)0123456789abcdef0123456789abcdef/v2",
         ])
         try await store.delete(key)
         try await store.delete(key)
         #expect(try await store.get(key) == nil)
-        #expect(try await client.listObjects(prefix: prefix) == ["\(prefix)0123456789abcdef0123456789abcdef/v2"])
+        #expect(try await client.listObjects(prefix: prefix).map(\.key) == ["\(prefix)0123456789abcdef0123456789abcdef/v2"])
+        try await client.shutdown()
+    }
+
+    @Test func theInventoryListsOriginalsWithTheirTimesAndLeavesStrangersAlone() async throws {
+        let prefix = TestS3.uniquePrefix("inventory")
+        let client = client(prefix: prefix)
+        let store = S3OriginalStore(client: client, logger: Logger(label: "s3-test"))
+        let hash = AvatarHash("0123456789abcdef0123456789abcdef")!
+        let key = OriginalKey(hash: hash, version: OriginalVersion.of([1]))
+        let before = Date().addingTimeInterval(-60)
+        try await store.put(key, bytes: [1], format: .png)
+        try await client.putObject("\(prefix)\(hash.value)/not-a-version", bytes: .init(string: "x"), contentType: "text/plain")
+        try await client.putObject("\(prefix)stray", bytes: .init(string: "x"), contentType: "text/plain")
+        let items = try await store.inventory()
+        let byName = Dictionary(uniqueKeysWithValues: items.map { ($0.name, $0) })
+        #expect(items.count == 3)
+        #expect(byName["\(prefix)\(hash.value)/\(key.version)"]?.kind == .original(key))
+        #expect(byName["\(prefix)\(hash.value)/not-a-version"]?.kind == .unrecognised)
+        #expect(byName["\(prefix)stray"]?.kind == .unrecognised)
+        #expect(items.allSatisfy { ($0.modified ?? .distantPast) > before })
+        for item in items { try await store.remove(item) }
+        #expect(try await client.listObjects(prefix: prefix).map(\.key).sorted() == [
+            "\(prefix)\(hash.value)/not-a-version", "\(prefix)stray",
+        ])
+        for name in ["\(hash.value)/not-a-version", "stray"] { try await client.deleteObject(prefix + name) }
         try await client.shutdown()
     }
 

@@ -61,6 +61,31 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
     }
 
     @Test(arguments: IndexBackend.allCases)
+    func recordsComeInPagesInHashOrderEachOnce(backend: IndexBackend) async throws {
+        try await backend.withIndex { index in
+            #expect(try await index.records(after: nil, limit: 3).isEmpty)
+            let hashes = ["ff", "00", "a1", "a0", "9f", "0f", "c3"].enumerated().map { position, start in
+                AvatarHash(start + String(repeating: "e", count: [30, 38, 62][position % 3]))!
+            }
+            for hash in hashes { _ = try await index.save(facts(hash, "v-\(hash.value.prefix(2))"), at: Date()) }
+            var walked: [AvatarRecord] = []
+            var after: AvatarHash?
+            while true {
+                let page = try await index.records(after: after, limit: 3)
+                #expect(page.count <= 3)
+                walked += page
+                guard let last = page.last else { break }
+                after = last.hash
+            }
+            #expect(walked.map(\.hash.value) == hashes.map(\.value).sorted())
+            #expect(walked.allSatisfy { $0.version == "v-\($0.hash.value.prefix(2))" })
+            // A page may start after a hash that has no record.
+            let fromGap = try await index.records(after: AvatarHash("a0" + String(repeating: "0", count: 30))!, limit: 10)
+            #expect(fromGap.map(\.hash.value) == hashes.map(\.value).sorted().filter { $0 > "a0" + String(repeating: "0", count: 30) })
+        }
+    }
+
+    @Test(arguments: IndexBackend.allCases)
     func everyHashLengthIsItsOwnRecord(backend: IndexBackend) async throws {
         try await backend.withIndex { index in
             let hashes = [32, 40, 64].map { AvatarHash(String(repeating: "c", count: $0))! }
