@@ -2,7 +2,8 @@ import AvatarCore
 import CVips
 
 /// The checks an upload passes before it is stored, cheapest first: allowed format by
-/// magic bytes and libvips' loader for them, JPEG scans counted, pixel and frame counts
+/// magic bytes and libvips' loader for them, JPEG scans counted, PNG and GIF walked to
+/// their end marker, pixel and frame counts
 /// from the header alone, then one full decode within a deadline that fails on truncation.
 enum UploadInspection {
     /// What refused an upload, and for the log only, what libvips said.
@@ -17,6 +18,9 @@ enum UploadInspection {
         do { (client, format) = try ImageBytes.client(bytes) } catch { throw Refused(error: error) }
         if format == .jpeg, JPEGScans.count(in: bytes) > JPEGScans.limit {
             throw Refused(error: .unprocessableImage(.tooManyScans(limit: JPEGScans.limit)))
+        }
+        guard ContainerEnd.isReached(in: bytes, format: format) else {
+            throw Refused(error: .unprocessableImage(.undecodable(format)), detail: "the file ends before its end marker")
         }
 
         var header: UnsafeMutablePointer<VipsImage>?

@@ -59,6 +59,22 @@ let unbounded = {
         #expect(JPEGScans.count(in: [0xFF, 0xD8] + Array(repeating: scan, count: 3).joined()) == 3)
         #expect(JPEGScans.count(in: [0xFF, 0xD8, 0xFF, 0xDA]) == 0)  // truncated inside a marker
     }
+
+    @Test(arguments: [("photo.png", ImageFormat.png), ("alpha.png", .png), ("deep-16bit.png", .png), ("animated.gif", .gif)])
+    func everyCutOfAPNGOrGIFMissesItsEnd(name: String, format: ImageFormat) throws {
+        let bytes = try Fixtures.bytes(name)
+        #expect(ContainerEnd.isReached(in: bytes, format: format))
+        #expect(ContainerEnd.isReached(in: bytes + [0, 1, 2], format: format))  // trailing bytes are harmless
+        for length in 0..<bytes.count {
+            #expect(!ContainerEnd.isReached(in: Array(bytes[..<length]), format: format), "\(name) cut at \(length)")
+        }
+    }
+
+    @Test func aGIFBlockThatIsNeitherImageNorExtensionIsNotAnEnd() throws {
+        var bytes = try Fixtures.bytes("animated.gif")
+        bytes.insert(0x99, at: bytes.count - 1)
+        #expect(!ContainerEnd.isReached(in: bytes, format: .gif))
+    }
 }
 
 @Suite struct UploadInspectionTests {
