@@ -14,7 +14,9 @@ let package = Package(
     name: "avatars",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "avatars", targets: ["avatars"])
+        .executable(name: "avatars", targets: ["avatars"]),
+        // For the libFuzzer package in FuzzTesting/, which builds with its own sanitizers.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -168,6 +170,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "AvatarCore", "AvatarAuth", "AvatarHTTP", "AvatarService", "DefaultAvatars", "RenderPipeline",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "avatars",
             dependencies: [
@@ -180,6 +192,7 @@ let package = Package(
 
         // Tests. AvatarTestSupport holds the fixtures' location and an image probe.
         .testTarget(name: "AvatarCoreTests", dependencies: ["AvatarCore"], swiftSettings: testSettings),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: testSettings),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: testSettings),
         .testTarget(
             name: "DefaultAvatarsTests", dependencies: ["DefaultAvatars"], swiftSettings: testSettings

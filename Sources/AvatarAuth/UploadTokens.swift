@@ -46,7 +46,8 @@ public struct UploadTokens: Sendable {
         guard AvatarHash(claims.hash) == hash else { throw .forbidden }
     }
 
-    static func headerAlgorithm(of token: String) -> String? {
+    /// The `alg` a token's header names, or `nil` when the header is not a JSON object.
+    package static func headerAlgorithm(of token: String) -> String? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let header = Data(base64URLEncoded: parts[0]),
             let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any]

@@ -4,11 +4,11 @@ import NIOHTTP1
 
 /// A GET or HEAD's `If-None-Match` and `If-Modified-Since` (RFC 9110 section 13), read
 /// from either header type, and whether they make a `304`.
-struct ConditionalRequest: Sendable, Equatable {
+package struct ConditionalRequest: Sendable, Equatable {
     var ifNoneMatch: [String]
     var ifModifiedSince: String?
 
-    init(ifNoneMatch: [String] = [], ifModifiedSince: String? = nil) {
+    package init(ifNoneMatch: [String] = [], ifModifiedSince: String? = nil) {
         self.ifNoneMatch = ifNoneMatch
         self.ifModifiedSince = ifModifiedSince
     }
@@ -26,7 +26,7 @@ struct ConditionalRequest: Sendable, Equatable {
     var isEmpty: Bool { ifNoneMatch.isEmpty && ifModifiedSince == nil }
 
     /// Whether the client's copy, of `entityTag` last modified at `lastModified`, is current.
-    func isNotModified(entityTag: String, lastModified: Date?) -> Bool {
+    package func isNotModified(entityTag: String, lastModified: Date?) -> Bool {
         if let ifNoneMatch = ifNoneMatch.joined(separator: ",").nilIfEmpty {
             // With If-None-Match present, If-Modified-Since is ignored; matching is weak.
             let tags = ifNoneMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

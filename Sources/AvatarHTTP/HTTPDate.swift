@@ -7,7 +7,7 @@ import Glibc
 
 /// RFC 9110 dates (`Sun, 06 Nov 1994 08:49:37 GMT`) for `Last-Modified` and
 /// `If-Modified-Since`, at one-second resolution as HTTP has it.
-enum HTTPDate {
+package enum HTTPDate {
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -22,7 +22,7 @@ enum HTTPDate {
 
     private static let current = Mutex<(second: Int, text: String)>((-1, ""))
 
-    static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -33,7 +33,7 @@ enum HTTPDate {
 
     /// Parses the IMF-fixdate form; other forms, and fields out of their ranges, are
     /// ignored as the RFC allows (a date is input: nothing in it may overflow).
-    static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         let fields = text.split(separator: " ")
         guard fields.count == 6, fields[5] == "GMT", let day = Int32(fields[1]), (1...31).contains(day),
             let month = months.firstIndex(of: String(fields[2])), let year = Int32(fields[3]),
