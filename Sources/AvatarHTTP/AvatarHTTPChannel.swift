@@ -12,7 +12,12 @@ import NIOHTTPTypesHTTP1
 /// rest of such an answer's work). Everything it passes on reaches the router as with
 /// `HTTP1Channel`. Connections past `http.maxConnections` are closed when accepted.
 public struct AvatarHTTPChannel: ServerChildChannel, HTTPChannelHandler {
-    public typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+    /// One connection: its channel, and when its client went away.
+    public struct Value: ServerChildChannelValue {
+        let asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+        let clientGone: EventLoopFuture<Void>
+        public var channel: any Channel { asyncChannel.channel }
+    }
 
     public let responder: HTTPChannelHandler.Responder
     let answers: EventLoopAnswers
@@ -44,6 +49,8 @@ public struct AvatarHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             limits.maxHeaderFieldSize = settings.maxHeadBytes
             limits.maxHeaderListSize = settings.maxHeadBytes
             let observer = InboundBytesObserver()
+            let gone = channel.eventLoop.makePromise(of: Void.self)
+            try pipeline.addHandler(ClientGoneHandler(gone: gone))
             // As `HTTP1Channel` (requests are pipelined by `NIOAsyncChannel`, errors are
             // answered by the application, Swift HTTP types validate outbound headers), but
             // with an encoder that is not paired with the decoder: a paired one matches each
@@ -58,12 +65,21 @@ public struct AvatarHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 AvatarConnectionHandler(answers: answers, settings: settings, observer: observer, logger: logger))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(logger: logger))
-            return try NIOAsyncChannel(
+            let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                 wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+            return Value(asyncChannel: asyncChannel, clientGone: gone.futureResult)
         }
     }
 
-    public func handle(value asyncChannel: Value, logger: Logger) async {
-        await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+    /// Serves the connection as `HTTP1Channel` does, but cancels its requests' tasks once the
+    /// client has gone (`ClientGoneHandler`): Hummingbird lets a handler run on after its
+    /// client has left, and a render nobody waits for any more should not take a render thread.
+    public func handle(value: Value, logger: Logger) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await handleHTTP(asyncChannel: value.asyncChannel, logger: logger) }
+            group.addTask { try? await value.clientGone.get() }
+            await group.next()
+            group.cancelAll()
+        }
     }
 }

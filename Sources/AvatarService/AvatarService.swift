@@ -177,7 +177,7 @@ public final class AvatarService: Sendable {
         let facts = AvatarFacts(
             hash: hash, version: version, format: inspected.format, width: inspected.width,
             height: inspected.height, bytes: bytes.count, rating: rating)
-        let saved = try await index.exclusively(hash) { [self] () throws(AvatarError) in
+        let saved = try await change(hash) { [self] () throws(AvatarError) in
             let current = try await index.record(for: hash)
             try await originals.put(key, bytes: bytes, format: inspected.format)
             let saved: SavedRecord
@@ -221,10 +221,27 @@ public final class AvatarService: Sendable {
 
     /// Removes the avatar under `hash`; returns whether there was one.
     public func delete(_ hash: AvatarHash) async throws(AvatarError) -> Bool {
-        try await index.exclusively(hash) { [self] () throws(AvatarError) in
+        try await change(hash) { [self] () throws(AvatarError) in
             guard let removed = try await index.remove(hash) else { return false }
             await removeOriginal(OriginalKey(hash: hash, version: removed.version))
             return true
+        }
+    }
+
+    /// Runs a change of `hash` while no other change of it runs (`AvatarIndex.exclusively`),
+    /// and to its end even when the request that asked for it is cancelled (its connection
+    /// closed): a change stopped between its steps would leave an original no record points at.
+    private func change<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)
+        async throws(AvatarError) -> T
+    {
+        let index = index
+        let task = Task { () async throws -> T in try await index.exclusively(hash, body) }
+        do {
+            return try await task.value
+        } catch let error as AvatarError {
+            throw error
+        } catch {
+            throw .internalFailure(reason: "a change failed: \(error)")
         }
     }
 

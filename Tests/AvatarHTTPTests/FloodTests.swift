@@ -60,4 +60,45 @@ import Testing
             #expect(try await client.get("/healthz").status == .ok)
         }
     }
+
+    /// Requests that leave before a render thread is free never cost a render: their
+    /// connections close, their tasks are cancelled, and the work they queued is skipped.
+    @Test func rendersWhoseClientsLeftNeverStart() async throws {
+        let server = try LiveServer([
+            "AVATARS_IMAGES_RENDER_CONCURRENCY": "1", "AVATARS_IMAGES_MAX_PENDING_RENDERS": "100",
+        ])
+        try await server.run { client, _ in
+            let port = try #require(client.port)
+            let before = try await metricValue("avatars_renders_total", in: client) ?? 0
+            func miss() -> String {
+                let hash = (0..<32).map { _ in String(Int.random(in: 0..<16), radix: 16) }.joined()
+                return "GET /avatar/\(hash)?d=identicon&s=2048 HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Four clients that wait keep the one render thread busy...
+                for _ in 0..<4 {
+                    let head = miss()
+                    group.addTask { _ = try await RawHTTP.exchange(port: port, head: head, body: [], timeout: 30) }
+                }
+                try await Task.sleep(for: .milliseconds(20))
+                // ...while twenty ask and hang up at once.
+                for _ in 0..<20 {
+                    let descriptor = try RawHTTP.connectToLocalhost(port: port)
+                    let head = Array(miss().utf8)
+                    _ = head.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+                    close(descriptor)
+                }
+                try await group.waitForAll()
+            }
+            // Renders still queued would finish one by one: wait until the count stops moving.
+            var rendered = -1.0
+            for _ in 0..<20 {
+                try await Task.sleep(for: .seconds(1))
+                let now = (try await metricValue("avatars_renders_total", in: client) ?? 0) - before
+                if now == rendered { break }
+                rendered = now
+            }
+            #expect(rendered >= 4 && rendered < 10, "\(rendered) renders for 4 clients that waited and 20 that left")
+        }
+    }
 }
