@@ -158,7 +158,7 @@ public struct AppConfig: Sendable {
             throw ConfigFailure(key: "postgres.url", reason: error.reason)
         }
         return PostgresSettings(
-            url: url, maxConnections: try values.int("postgres.maxConnections", default: 16, in: 1...1000),
+            url: url, maxConnections: try values.int("postgres.maxConnections", default: 16, in: 2...1000),
             timeout: .seconds(try values.int("postgres.timeoutSeconds", default: 2, in: 1...600)))
     }
 

@@ -11,8 +11,10 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     private let writer: BlockingWorkPool
     /// Reads can page-fault, so they wait on threads of their own too.
     private let readers: BlockingWorkPool
-    /// Changes of one hash take turns (the embedded store belongs to one process).
-    private let changes = KeyedLock<AvatarHash>()
+    /// Changes of one hash take turns (the embedded store belongs to one process). Each holds
+    /// the lock for a file write and a commit, both synced: a queue longer than this, or a
+    /// wait longer than this, is a flood of one hash, refused as overload.
+    private let changes = KeyedLock<AvatarHash>(maxWaiting: 16, maxWait: .seconds(30))
 
     public init(path: String, mapSize: Int = 1 << 30) throws {
         environment = try LMDBEnvironment(path: path, options: .init(mapSize: mapSize))

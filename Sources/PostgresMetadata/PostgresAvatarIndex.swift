@@ -14,7 +14,13 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     public static let channel = "avatars_changed"
 
     private let client: PostgresClient
-    private let changes = KeyedLock<AvatarHash>()
+    /// Changes of one hash in this process take turns before they ask PostgreSQL's lock.
+    private let changes: KeyedLock<AvatarHash>
+    /// Each change holds a connection for its lock while its queries need another: at most
+    /// half the pool's connections are held that way, so queries always find one.
+    private let changeSlots: KeyedLock<ChangeSlot>
+
+    private enum ChangeSlot: Hashable { case pool }
     private let timeout: Duration
     private let logger: Logger
 
@@ -27,6 +33,9 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
         configuration.options.additionalStartupParameters = [("application_name", "avatars")]
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.timeout = timeout
+        let wait = timeout * (Self.changeLockWaits * 2)
+        changes = KeyedLock(maxWaiting: 16, maxWait: wait)
+        changeSlots = KeyedLock(capacity: maxConnections / 2, maxWaiting: 4_096, maxWait: wait)
         self.logger = logger
     }
 
@@ -113,7 +122,9 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)
         async throws(AvatarError) -> T
     {
-        try await changes.withLock(hash) { () throws(AvatarError) in try await excludingOtherNodes(hash, body) }
+        try await changes.withLock(hash) { () throws(AvatarError) in
+            try await changeSlots.withLock(.pool) { () throws(AvatarError) in try await excludingOtherNodes(hash, body) }
+        }
     }
 
     private func excludingOtherNodes<T: Sendable>(

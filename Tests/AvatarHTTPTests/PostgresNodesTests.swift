@@ -180,6 +180,35 @@ extension Duration {
         #expect(report.isConsistent && report.orphans.isEmpty && report.originals == report.records, "\(report)")
     }
 
+    /// Each change holds a pooled connection for its lock while its queries need another: with
+    /// a pool of two, concurrent uploads of distinct hashes still all finish.
+    @Test func concurrentChangesNeverTakeEveryConnectionOfThePool() async throws {
+        let database = try await postgres.freshDatabase()
+        var environment = sharedEnvironment(database: database.text, s3: s3, prefix: TestS3.uniquePrefix("small pool"))
+        environment["AVATARS_POSTGRES_MAX_CONNECTIONS"] = "2"
+        let node = try LiveServer(environment)
+        try await node.run { client, tokens in
+            let port = try #require(client.port)
+            let photo = try Fixtures.bytes("photo.png")
+            let statuses = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        let hash = AvatarHash((0..<32).map { _ in String(Int.random(in: 0..<16), radix: 16) }.joined())!
+                        let token = try await tokens.token(for: hash, ttl: 60)
+                        let answer = try await RawHTTP.exchange(
+                            port: port,
+                            head: "PUT /\(hash.value) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
+                                + "Content-Length: \(photo.count)\r\nConnection: close\r\n\r\n",
+                            body: photo, timeout: 30)
+                        return String(answer.prefix(12))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == "HTTP/1.1 201" }, "\(statuses)")
+        }
+    }
+
     /// `avatars check` on PostgreSQL + S3: a record whose object is gone, and an object no
     /// record points at, which `--repair` removes once old enough.
     @Test func theCheckFindsMissingObjectsAndRemovesOrphansInTheBucket() async throws {
