@@ -94,6 +94,7 @@ public final class AvatarService: Sendable {
         async throws(AvatarError) -> RenderedAvatar
     {
         guard let key = shown.renderKey else { throw .internalFailure(reason: "nothing to render for \(shown)") }
+        let admission = shown.cacheAdmission
         if let cached = await cache.get(key) {
             return RenderedAvatar(bytes: cached.bytes, contentType: cached.contentType, source: .cache)
         }
@@ -102,7 +103,7 @@ public final class AvatarService: Sendable {
                 let image = try await make()
                 self.metrics.renders.increment()
                 let render = CachedRender(contentType: image.format.contentType, bytes: ByteBuffer(bytes: image.bytes))
-                self.cache.store(render, for: key)
+                self.cache.store(render, for: key, admission: admission)
                 return render
             }
             return RenderedAvatar(bytes: rendered.bytes, contentType: rendered.contentType, source: .render)

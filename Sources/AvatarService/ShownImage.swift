@@ -42,6 +42,13 @@ public enum ShownImage: Sendable, Equatable {
         }
     }
 
+    /// A default drawn from an unknown hash is cached only once asked for again: a flood of
+    /// random hashes must not evict the renders people come back for.
+    var cacheAdmission: CacheAdmission {
+        if case .generated(let kind, _, _) = self, kind.dependsOnHash { return .whenAskedAgain }
+        return .always
+    }
+
     /// Names a default's drawing: the kind, the art version and, for initials, the letters.
     private static func variant(_ kind: GeneratedDefault) -> String {
         var variant = "default-\(kind.keyword)-a\(DefaultArt.version)"

@@ -32,6 +32,8 @@ public final class RenderCache: Sendable {
     private let readers: BlockingWorkPool
     private let state: Mutex<State>
     private let recent: Mutex<RecentRenders>
+    /// Keys of renders made once and not yet cached (`CacheAdmission.whenAskedAgain`): 512 KiB.
+    private let seenOnce = Mutex(SeenOnce(slotCount: 1 << 16))
     private let metrics: RenderCacheMetrics
     private let logger: Logger
 
@@ -116,9 +118,10 @@ public final class RenderCache: Sendable {
     }
 
     /// Queues `render` for writing; it is answered from memory until the write commits.
-    /// Renders over `settings.largestEntry` are not cached.
-    public func store(_ render: CachedRender, for key: RenderCacheKey) {
+    /// Renders over `settings.largestEntry` are not cached, nor those `admission` keeps out.
+    public func store(_ render: CachedRender, for key: RenderCacheKey, admission: CacheAdmission = .always) {
         guard render.bytes.readableBytes <= settings.largestEntry else { return }
+        if case .whenAskedAgain = admission, !seenOnce.withLock({ $0.admits(key) }) { return }
         let startDrain = state.withLock { state -> Bool in
             state.pending[key] = render
             state.queue.append((key, render))

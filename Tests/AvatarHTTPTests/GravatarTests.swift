@@ -31,8 +31,11 @@ func gravatarServer(dataDirectory: String? = nil) throws -> LiveServer {
                     #expect(response.headers[.eTag] != nil)
                     let probe = try #require(ImageProbe(response.bytes), "\(keyword) \(size)")
                     #expect(probe.width == size && probe.height == size, "\(keyword) \(size)")
+                    // Drawn for an unknown hash: cached once asked for again, a hit from then on.
                     let again = try await client.get(uri)
-                    #expect(again.bytes == response.bytes && again.originCache == "HIT", "\(keyword) \(size)")
+                    let third = try await client.get(uri)
+                    #expect(again.bytes == response.bytes && third.bytes == response.bytes, "\(keyword) \(size)")
+                    #expect(third.originCache == "HIT", "\(keyword) \(size)")
                     bodies["\(keyword)-\(size)"] = response.bytes
                 }
             }
@@ -90,6 +93,30 @@ func gravatarServer(dataDirectory: String? = nil) throws -> LiveServer {
                 #expect(tags.count == 1, "\(keyword): \(tags)")
                 #expect(try await renders() - before == 1, "\(keyword)")
             }
+        }
+    }
+
+    /// A flood of defaults for random hashes, each asked for once, writes nothing to the cache
+    /// file (so it cannot evict what people come back for); one asked for again is cached.
+    @Test func defaultsForHashesAskedForOnceStayOutOfTheCache() async throws {
+        let server = try gravatarServer()
+        try await server.run { client, _ in
+            func entries() async throws -> Double {
+                try await Task.sleep(for: .milliseconds(300))  // the cache's writer commits in the background
+                return try await metricValue("avatars_cache_entries", in: client) ?? 0
+            }
+            _ = try await client.get("/avatar/\(TestHashes.other.value)?d=mp&s=40")
+            let before = try await entries()
+            var uris: [String] = []
+            for _ in 0..<50 {
+                let hash = (0..<32).map { _ in String(Int.random(in: 0..<16), radix: 16) }.joined()
+                uris.append("/avatar/\(hash)?d=identicon&s=64")
+                #expect(try await client.get(uris.last!).status == .ok)
+            }
+            #expect(try await entries() == before)
+            #expect(try await client.get(uris[0]).originCache == "MISS")
+            #expect(try await entries() == before + 1)
+            #expect(try await client.get(uris[0]).originCache == "HIT")
         }
     }
 

@@ -125,6 +125,30 @@ import Testing
         try await cache.close()
     }
 
+    @Test func aRenderAdmittedWhenAskedAgainIsCachedTheSecondTimeOnly() async throws {
+        let cache = try open()
+        cache.store(render(1), for: key(1), admission: .whenAskedAgain)
+        #expect(cache.pending(key(1)) == nil)
+        #expect(await cache.get(key(1)) == nil)
+        cache.store(render(1), for: key(1), admission: .whenAskedAgain)
+        try await cache.flush()
+        #expect(await cache.get(key(1)) == render(1))
+        try await cache.close()
+    }
+
+    @Test func aFloodOfOneOffRendersNeverEvictsTheRendersAskedForAgain() async throws {
+        let cache = try open(maxBytes: 2 << 20)
+        let hot = (0..<20).map { render($0, bytes: 20_000) }
+        for (index, entry) in hot.enumerated() { cache.store(entry, for: key(index)) }
+        try await cache.flush()
+        // Ten times the cache's size of renders asked for once each.
+        for index in 0..<1_000 { cache.store(render(index, bytes: 20_000), for: key(100_000 + index), admission: .whenAskedAgain) }
+        try await cache.flush()
+        for (index, entry) in hot.enumerated() { #expect(await cache.get(key(index)) == entry, "hot render \(index) evicted") }
+        #expect(try cache.usage().entries == 20)
+        try await cache.close()
+    }
+
     @Test func oversizedRendersAreNotCached() async throws {
         let cache = try open(maxBytes: 1 << 20)
         let largest = RenderCacheSettings(path: path, maxBytes: 1 << 20).largestEntry
