@@ -21,7 +21,7 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         try environment.clearStaleReaders()
         records = try environment.openDatabase("avatars")
         writer = BlockingWorkPool(threads: 1)
-        readers = BlockingWorkPool(threads: 2)
+        readers = BlockingWorkPool(threads: 2, maxWaiting: Self.maxWaitingReads)
     }
 
     public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)
@@ -86,11 +86,24 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         environment.close()
     }
 
-    /// Runs a read on the reader threads, never the caller's: a read can page-fault.
+    /// Reads waiting for a reader thread; past it a read (a flood of unknown hashes) is refused as overload.
+    public static let maxWaitingReads = 256
+    /// How long a read may take, its wait for a thread included.
+    static let readDeadline = Duration.seconds(2)
+
+    /// Runs a read on the reader threads, never the caller's (a read can page-fault), within
+    /// `readDeadline`.
     private func reading<T: Sendable>(
         _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
     ) async throws(AvatarError) -> T {
-        try await run(on: readers, "metadata read", body)
+        let (environment, records, readers) = (environment, records, readers)
+        do {
+            return try await withDeadline(Self.readDeadline) { try await readers.run { try body(environment, records) } }
+        } catch is BlockingWorkPool.Full {
+            throw .overloaded
+        } catch {
+            throw .storageUnavailable(reason: "metadata read: \(error)")
+        }
     }
 
     /// Runs a write on the one writer thread.

@@ -13,6 +13,28 @@ import Testing
         AvatarFacts(hash: hash, version: version, format: .jpeg, width: 10, height: 20, bytes: 300, rating: rating)
     }
 
+    @Test func aFloodOfLookupsOfUnknownHashesIsAnsweredOrRefusedAtOnce() async throws {
+        let index = try EmbeddedAvatarIndex(path: try temporaryDirectory())
+        let started = ContinuousClock.now
+        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+            for number in 0..<3_000 {
+                group.addTask {
+                    let hash = AvatarHash(String(format: "%032x", number))!
+                    do {
+                        return try await index.record(for: hash) == nil ? "unknown" : "found"
+                    } catch {
+                        return (error as? AvatarError) == .overloaded ? "overloaded" : "\(error)"
+                    }
+                }
+            }
+            return try await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+        }
+        #expect(Set(outcomes.keys).isSubset(of: ["unknown", "overloaded"]), "\(outcomes)")
+        #expect(outcomes["unknown", default: 0] >= EmbeddedAvatarIndex.maxWaitingReads)
+        #expect(started.duration(to: .now) < .seconds(10))
+        try await index.shutdown()
+    }
+
     @Test func recordsAreDurable() async throws {
         let path = try temporaryDirectory()
         let saved: SavedRecord

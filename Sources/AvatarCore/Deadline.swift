@@ -1,12 +1,13 @@
 import Synchronization
 
-/// Runs `operation`, giving up after `limit`: postgres-nio's own pool keeps waiting for a
-/// connection far longer while the server is down.
+/// Runs `operation`, giving up after `limit` with `DeadlinePassed`: postgres-nio's own pool
+/// keeps waiting for a connection far longer while the server is down, and a read queued
+/// behind a stalled disk would wait as long as the disk.
 ///
 /// The operation runs in a task of its own and is cancelled, not awaited, when the
 /// deadline passes: a query written to a connection that has just closed may never
 /// complete, and the caller must not wait for it.
-func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     let work = Task { try await operation() }
     let outcome = Outcome<T>()
     return try await withTaskCancellationHandler {
@@ -51,7 +52,8 @@ private final class Outcome<T: Sendable>: Sendable {
     }
 }
 
-struct DeadlinePassed: Error, CustomStringConvertible {
-    let limit: Duration
-    var description: String { "no answer within \(limit)" }
+/// What `withDeadline` throws when the deadline came first.
+public struct DeadlinePassed: Error, CustomStringConvertible {
+    public let limit: Duration
+    public var description: String { "no answer within \(limit)" }
 }
