@@ -33,6 +33,10 @@ public enum StoreCheck {
         _ config: AppConfig, logger: Logger, _ body: @escaping @Sendable (any AvatarIndex) async throws -> T
     ) async throws -> T {
         guard let postgres = config.postgres else {
+            // Opening would create an empty store, and every original would look like an orphan.
+            guard FileManager.default.fileExists(atPath: config.metadataPath + "/data.mdb") else {
+                throw MissingMetadata(path: config.metadataPath)
+            }
             let embedded = try EmbeddedAvatarIndex(path: config.metadataPath)
             do {
                 let result = try await body(embedded)
@@ -55,4 +59,10 @@ public enum StoreCheck {
             return result
         }
     }
+}
+
+/// The embedded metadata the configuration names does not exist.
+struct MissingMetadata: Error, CustomStringConvertible {
+    let path: String
+    var description: String { "no embedded metadata at \(path) (is this the server's --config, run from its directory?)" }
 }

@@ -34,15 +34,17 @@ public final class BlockingWorkPool: Sendable {
         } else {
             waiting.wrappingAdd(1, ordering: .relaxed)
         }
-        let cancelled = OnceFlag()
+        // Whoever comes first, a thread taking the work or the caller's cancellation, takes
+        // it out of the count of waiting work: work nobody waits for holds no place in the bound.
+        let settled = OnceFlag()
         return try await withTaskCancellationHandler {
             try await pool.runIfActive {
+                guard settled.claim() else { throw CancellationError() }
                 self.waiting.wrappingSubtract(1, ordering: .relaxed)
-                guard !cancelled.isSet else { throw CancellationError() }
                 return try body()
             }
         } onCancel: {
-            cancelled.set()
+            if settled.claim() { self.waiting.wrappingSubtract(1, ordering: .relaxed) }
         }
     }
 

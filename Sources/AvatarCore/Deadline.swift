@@ -13,10 +13,14 @@ public func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping 
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
             outcome.attach(continuation)
-            Task { outcome.finish(await work.result) }
-            Task {
-                try? await Task.sleep(for: limit)
+            let timer = Task {
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
                 if outcome.finish(.failure(DeadlinePassed(limit: limit))) { work.cancel() }
+            }
+            Task {
+                let result = await work.result
+                // A finished operation needs no timer: it would sleep on for the whole limit.
+                if outcome.finish(result) { timer.cancel() }
             }
         }
     } onCancel: {

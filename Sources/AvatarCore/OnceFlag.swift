@@ -9,4 +9,9 @@ public final class OnceFlag: Sendable {
     public var isSet: Bool { value.load(ordering: .acquiring) }
 
     public func set() { value.store(true, ordering: .releasing) }
+
+    /// Sets the flag; returns whether this call was the one that set it.
+    public func claim() -> Bool {
+        value.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
 }

@@ -125,6 +125,11 @@ struct ErrorMiddleware: RouterMiddleware {
         let response: Response
         do {
             return try await next(request, context)
+        } catch where Task.isCancelled {
+            // The client has gone (`ClientGoneHandler`) and its work was stopped: whatever
+            // failed, nobody reads this answer, and it is no failure of ours to log.
+            context.logger.debug("request abandoned by its client", metadata: ["error": "\(error)"])
+            response = ErrorResponse(.overloaded).response(cacheControl: cacheControl)
         } catch let error as AvatarError {
             if case .internalFailure(let reason) = error {
                 context.logger.error("internal failure", metadata: ["reason": "\(reason)"])

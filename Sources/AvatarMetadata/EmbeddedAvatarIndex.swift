@@ -14,12 +14,16 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     /// Changes of one hash take turns (the embedded store belongs to one process). Each holds
     /// the lock for a file write and a commit, both synced: a queue longer than this, or a
     /// wait longer than this, is a flood of one hash, refused as overload.
-    private let changes = KeyedLock<AvatarHash>(maxWaiting: 16, maxWait: .seconds(30))
+    private let changes = KeyedLock<AvatarHash>(maxWaiting: 16, maxWait: EmbeddedAvatarIndex.changeWait)
+    /// ... and across processes (`avatars check --repair` beside a server).
+    private let lockFiles: ChangeLockFiles
+    static let changeWait = Duration.seconds(30)
 
     public init(path: String, mapSize: Int = 1 << 30) throws {
         environment = try LMDBEnvironment(path: path, options: .init(mapSize: mapSize))
         try environment.clearStaleReaders()
         records = try environment.openDatabase("avatars")
+        lockFiles = try ChangeLockFiles(directory: path + "/change-locks")
         writer = BlockingWorkPool(threads: 1)
         readers = BlockingWorkPool(threads: 2, maxWaiting: Self.maxWaitingReads)
     }
@@ -27,7 +31,10 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)
         async throws(AvatarError) -> T
     {
-        try await changes.withLock(hash, body)
+        let deadline = ContinuousClock.now + Self.changeWait
+        return try await changes.withLock(hash) { () throws(AvatarError) in
+            try await lockFiles.withLock(hash, until: deadline, body)
+        }
     }
 
     public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {

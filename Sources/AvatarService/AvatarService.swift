@@ -109,6 +109,9 @@ public final class AvatarService: Sendable {
             return RenderedAvatar(bytes: rendered.bytes, contentType: rendered.contentType, source: .render)
         } catch let error as AvatarError {
             throw error
+        } catch is CancellationError {
+            // Every requester left, so the shared render was stopped before it finished.
+            throw .overloaded
         } catch {
             logger.error("render failed", metadata: ["key": "\(key)", "error": "\(error)"])
             throw .renderFailed("the image could not be rendered")

@@ -62,6 +62,12 @@ public struct ConsistencyCheck: Sendable {
         }
 
         let items = try await originals.inventory()
+        if repair, report.records == 0, items.contains(where: { if case .original = $0.kind { true } else { false } }) {
+            // Metadata with no record beside a store with originals is most likely the wrong
+            // metadata (another database, a fresh directory): repairing would delete everything.
+            throw .invalidParameter(
+                name: "repair", reason: "the metadata holds no record but the store holds originals; refusing to remove them all")
+        }
         var stored = Set<OriginalKey>()
         for item in items {
             switch item.kind {

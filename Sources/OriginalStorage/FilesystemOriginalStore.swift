@@ -145,7 +145,13 @@ public struct FilesystemOriginalStore: OriginalStore {
 
     /// The entries of one directory with their type and mtime, not following links.
     private static func entries(of directory: String) throws -> [DirectoryEntry] {
-        try FileManager.default.contentsOfDirectory(atPath: directory).compactMap { name in
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch where !FileManager.default.fileExists(atPath: directory) {
+            return []  // removed while we walked: a delete emptied it
+        }
+        return try names.compactMap { name in
             var info = stat()
             guard lstat("\(directory)/\(name)", &info) == 0 else {
                 if errno == ENOENT { return nil }  // removed while we walked
@@ -171,9 +177,13 @@ public struct FilesystemOriginalStore: OriginalStore {
     private static func writeSynced(_ bytes: [UInt8], to path: String, in directory: String) throws {
         var descriptor: Int32 = -1
         // `avatars check --repair` (another process) may remove the directory once it is
-        // empty, between our making it and creating the file: make it again, once.
-        for _ in 0..<2 {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // empty, between our making it and creating the file: make it again.
+        for attempt in 1...3 {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch where attempt < 3 {
+                continue  // a parent was removed between making it and making its child
+            }
             descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if descriptor >= 0 || errno != ENOENT { break }
         }

@@ -26,8 +26,9 @@ struct SeenOnce {
 
     /// Whether `key` was noted before; notes it otherwise.
     mutating func admits(_ key: some Hashable) -> Bool {
-        let fingerprint = key.hashValue | 1  // 0 marks an empty slot
-        let slot = fingerprint & mask
+        let hash = key.hashValue
+        let slot = hash & mask
+        let fingerprint = hash | 1  // 0 marks an empty slot
         if slots[slot] == fingerprint { return true }
         slots[slot] = fingerprint
         return false

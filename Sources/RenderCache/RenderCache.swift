@@ -100,6 +100,8 @@ public final class RenderCache: Sendable {
             return try await readers.run { [environment, renders] in
                 try environment.read { txn in try txn.get(renders, key: key.bytes, body) ?? nil }
             }
+        } catch is CancellationError {
+            return nil  // the requester left before a reader thread was free
         } catch {
             logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
             return nil

@@ -26,7 +26,10 @@ public enum UnusableCacheCopies {
             .compactMap { name in
                 let copy = "\(directory)/\(name)"
                 guard let attributes = try? FileManager.default.attributesOfItem(atPath: copy) else { return nil }
-                return Copy(path: copy, modified: attributes[.modificationDate] as? Date ?? Date())
+                // A rename keeps a directory's mtime: the time it was moved aside is in its name.
+                let written = attributes[.modificationDate] as? Date ?? Date()
+                let movedAside = Int(name.dropFirst(prefix.count)).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+                return Copy(path: copy, modified: max(written, movedAside ?? written))
             }
     }
 

@@ -105,10 +105,10 @@ struct Check: AsyncParsableCommand {
     var minAge: Int = 3600
 
     func run() async throws {
-        guard minAge >= 0 else { throw ValidationError("--min-age must not be negative") }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let report: ConsistencyReport
         do {
+            guard minAge >= 0 else { throw ValidationError("--min-age must not be negative") }
             let config = try await options.load()
             report = try await StoreCheck.run(
                 config: config, repair: repair, minAge: TimeInterval(minAge), logger: Logger(label: "avatars"))
