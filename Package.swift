@@ -56,6 +56,7 @@ let package = Package(
         .target(
             name: "AvatarCore",
             dependencies: [
+                "CProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -83,6 +83,8 @@ public struct AppConfig: Sendable {
             "images.renderConcurrency", default: pipeline.renderConcurrency, in: 1...256)
         pipeline.maxPendingRenders = try values.int(
             "images.maxPendingRenders", default: pipeline.maxPendingRenders, in: 1...1_000_000)
+        pipeline.renderNiceness = Int32(
+            try values.int("images.renderNiceness", default: Int(pipeline.renderNiceness), in: 0...19))
         pipeline.maxFrames = try values.int("images.maxFrames", default: pipeline.maxFrames, in: 1...100_000)
         pipeline.maxAnimationPixels = try values.int(
             "images.maxAnimationPixels", default: pipeline.maxAnimationPixels, in: 1...Int(Int32.max))

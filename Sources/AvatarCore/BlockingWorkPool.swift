@@ -1,3 +1,4 @@
+import CProcess
 import NIOPosix
 import Synchronization
 
@@ -10,14 +11,19 @@ import Synchronization
 public final class BlockingWorkPool: Sendable {
     private let pool: NIOThreadPool
     private let maxWaiting: Int?
+    private let niceness: Int32
     private let waiting = Atomic<Int>(0)
 
     /// Thrown by `run` when `maxWaiting` pieces of work are already waiting for a thread.
     public struct Full: Error, Sendable {}
 
-    public init(threads: Int, maxWaiting: Int? = nil) {
+    /// `niceness` above 0 runs the work at a lower CPU priority than the event loops (Linux
+    /// `nice`, per thread): work that can wait (renders) then never starves answers that
+    /// cannot (hits from memory), and still takes all the CPU they leave.
+    public init(threads: Int, maxWaiting: Int? = nil, niceness: Int32 = 0) {
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
         self.maxWaiting = maxWaiting
+        self.niceness = niceness
         self.pool.start()
     }
 
@@ -41,11 +47,18 @@ public final class BlockingWorkPool: Sendable {
             try await pool.runIfActive {
                 guard settled.claim() else { throw CancellationError() }
                 self.waiting.wrappingSubtract(1, ordering: .relaxed)
+                if self.niceness > 0 { Self.lowerThisThread(to: self.niceness) }
                 return try body()
             }
         } onCancel: {
             if settled.claim() { self.waiting.wrappingSubtract(1, ordering: .relaxed) }
         }
+    }
+
+    /// Sets the calling thread's nice value (a syscall of about a microsecond: cheaper than
+    /// remembering per thread whether it was done).
+    private static func lowerThisThread(to niceness: Int32) {
+        _ = avatars_set_thread_niceness(niceness)
     }
 
     /// Stops the threads once queued work has finished.

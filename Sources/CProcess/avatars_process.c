@@ -1,8 +1,16 @@
+#define _GNU_SOURCE
 #include "avatars_process.h"
 #include <malloc.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 void avatars_limit_malloc_arenas(int arenas) {
     if (getenv("MALLOC_ARENA_MAX") == NULL)
         mallopt(M_ARENA_MAX, arenas);
+}
+
+int avatars_set_thread_niceness(int niceness) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness);
 }

@@ -12,7 +12,8 @@ public final class ImagePipeline: Sendable {
         try Vips.start()
         self.settings = settings
         self.logger = logger
-        self.pool = BlockingWorkPool(threads: settings.renderConcurrency, maxWaiting: settings.maxPendingRenders)
+        self.pool = BlockingWorkPool(
+            threads: settings.renderConcurrency, maxWaiting: settings.maxPendingRenders, niceness: settings.renderNiceness)
     }
 
     /// The parameters for a square of `size` in `format` under this pipeline's settings.

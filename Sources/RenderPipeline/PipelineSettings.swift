@@ -15,6 +15,9 @@ public struct PipelineSettings: Sendable, Equatable {
     /// Renders (and upload checks) that may wait for a render thread; past it a render is
     /// refused with `503` at once.
     public var maxPendingRenders: Int = 8 * ProcessInfo.processInfo.activeProcessorCount
+    /// The render threads' nice value (0 to 19): above 0, renders yield the CPU to the event
+    /// loops, so hits stay fast while misses queue.
+    public var renderNiceness: Int32 = 10
     /// Deadline of one decode of an upload, and of one render.
     public var renderTimeoutSeconds: Double = 10
     /// Threads libvips work runs on.

@@ -5,4 +5,8 @@
 /// call once at start-up, before any thread exists.
 void avatars_limit_malloc_arenas(int arenas);
 
+/// Sets the calling thread's nice value (Linux keeps one per thread), so its work yields the
+/// CPU to the process's other threads. Returns 0, or -1 with errno set.
+int avatars_set_thread_niceness(int niceness);
+
 #endif
