@@ -192,7 +192,7 @@ let package = Package(
         ),
 
         // Tests. AvatarTestSupport holds the fixtures' location and an image probe.
-        .testTarget(name: "AvatarCoreTests", dependencies: ["AvatarCore"], swiftSettings: testSettings),
+        .testTarget(name: "AvatarCoreTests", dependencies: ["AvatarCore", "AvatarTestSupport"], swiftSettings: testSettings),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: testSettings),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: testSettings),
         .testTarget(

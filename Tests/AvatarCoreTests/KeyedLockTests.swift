@@ -1,4 +1,5 @@
 import AvatarCore
+import AvatarTestSupport
 import Synchronization
 import Testing
 
@@ -45,31 +46,38 @@ import Testing
     @Test func aFullQueueAndALongWaitAreRefusedAsOverload() async throws {
         let lock = KeyedLock<Int>(maxWaiting: 2, maxWait: .milliseconds(200))
         let outcomes = Shared<[String]>([])
+        let holding = Gate(), release = Gate()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await lock.withLock(1) { () throws(AvatarError) in try? await Task.sleep(for: .seconds(1)) }
+                try? await lock.withLock(1) { () throws(AvatarError) in
+                    holding.open()
+                    await release.wait()
+                }
             }
-            try? await Task.sleep(for: .milliseconds(50))
-            for _ in 0..<4 {
-                group.addTask {
-                    do {
-                        try await lock.withLock(1) { () throws(AvatarError) in }
-                        outcomes.value.withLock { $0.append("ran") }
-                    } catch {
-                        outcomes.value.withLock { $0.append((error as? AvatarError) == .overloaded ? "overloaded" : "\(error)") }
+            await holding.wait()
+            await withTaskGroup(of: Void.self) { waiters in
+                for _ in 0..<4 {
+                    waiters.addTask {
+                        do {
+                            try await lock.withLock(1) { () throws(AvatarError) in }
+                            outcomes.value.withLock { $0.append("ran") }
+                        } catch {
+                            outcomes.value.withLock { $0.append((error as? AvatarError) == .overloaded ? "overloaded" : "\(error)") }
+                        }
                     }
                 }
             }
+            // Two found the queue full at once; the two queued gave up after 200 ms, while the key was still held.
+            release.open()
         }
-        // Two found the queue full at once; the two queued gave up after 200 ms, well before the holder's second.
-        #expect(outcomes.value.withLock { $0 }.sorted() == ["overloaded", "overloaded", "overloaded", "overloaded"])
-        // Afterwards the key is free again, and a turn that comes in time is not refused later.
-        let quick = KeyedLock<Int>(maxWaiting: 2, maxWait: .milliseconds(300))
+        #expect(outcomes.value.withLock { $0 } == ["overloaded", "overloaded", "overloaded", "overloaded"])
+        // A turn that comes in time is not refused later by its timer, and the key is free again afterwards.
+        let quick = KeyedLock<Int>(maxWaiting: 2, maxWait: .seconds(30))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await quick.withLock(1) { () throws(AvatarError) in try? await Task.sleep(for: .milliseconds(50)) } }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(10))
-                try await quick.withLock(1) { () throws(AvatarError) in try? await Task.sleep(for: .milliseconds(400)) }
+                try await quick.withLock(1) { () throws(AvatarError) in try? await Task.sleep(for: .milliseconds(100)) }
             }
             try await group.waitForAll()
         }

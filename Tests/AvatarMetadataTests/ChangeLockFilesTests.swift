@@ -34,18 +34,19 @@ import Testing
         }
         #expect(log.entries.withLock { $0 } == ["first in", "first out", "second in"])
 
+        let holding = Gate(), release = Gate()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 try? await first.withLock(hash, until: .now + .seconds(5)) { () throws(AvatarError) in
-                    try? await Task.sleep(for: .milliseconds(300))
+                    holding.open()
+                    await release.wait()
                 }
             }
-            try? await Task.sleep(for: .milliseconds(50))
-            group.addTask {
-                await #expect(throws: AvatarError.overloaded) {
-                    try await second.withLock(hash, until: .now + .milliseconds(100)) { () throws(AvatarError) in }
-                }
+            await holding.wait()
+            await #expect(throws: AvatarError.overloaded) {
+                try await second.withLock(hash, until: .now + .milliseconds(100)) { () throws(AvatarError) in }
             }
+            release.open()
         }
         // Another hash's file is free meanwhile, and the lock is free again afterwards.
         try await second.withLock(hash, until: .now + .seconds(1)) { () throws(AvatarError) in }

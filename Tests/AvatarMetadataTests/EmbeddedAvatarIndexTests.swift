@@ -31,7 +31,7 @@ import Testing
         }
         #expect(Set(outcomes.keys).isSubset(of: ["unknown", "overloaded"]), "\(outcomes)")
         #expect(outcomes["unknown", default: 0] >= EmbeddedAvatarIndex.maxWaitingReads)
-        #expect(started.duration(to: .now) < .seconds(10))
+        #expect(started.duration(to: .now) < .seconds(30))  // at once, on a machine busy with other tests
         try await index.shutdown()
     }
 
