@@ -9,6 +9,7 @@ enum UploadFuzzing {
         var settings = PipelineSettings()
         settings.maxPixels = 4_000_000  // keep a fuzz run's decodes small
         settings.renderTimeoutSeconds = 2
+        settings.renderNiceness = 0
         return settings
     }()
 

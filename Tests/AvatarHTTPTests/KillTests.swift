@@ -41,7 +41,7 @@ import Testing
         [
             "AVATARS_HTTP_PORT": String(port), "AVATARS_STORAGE_PATH": data + "/originals",
             "AVATARS_METADATA_PATH": data + "/metadata", "AVATARS_CACHE_PATH": data + "/cache",
-            "AVATARS_AUTH_JWT_SECRET": secret, "AVATARS_LOG_LEVEL": "error",
+            "AVATARS_AUTH_JWT_SECRET": secret, "AVATARS_LOG_LEVEL": "error", "AVATARS_IMAGES_RENDER_NICENESS": "0",
         ]
     }
 

@@ -30,6 +30,8 @@ struct LiveServer {
             "AVATARS_IMAGES_MAX_UPLOAD_BYTES": String(512 * 1024),
             // These tests were written for plain 404s; GravatarTests cover the defaults.
             "AVATARS_IMAGES_DEFAULT": "404",
+            // Suites run side by side in this process: CPU priority between them is not under test.
+            "AVATARS_IMAGES_RENDER_NICENESS": "0",
         ]
         environment = defaults.merging(overrides) { $1 }
     }

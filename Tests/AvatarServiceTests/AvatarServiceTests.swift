@@ -37,8 +37,10 @@ struct ServiceFixture {
         originals = try node?.originals ?? FilesystemOriginalStore(root: root + "/originals", pool: BlockingWorkPool(threads: 2))
         index = try node?.index ?? EmbeddedAvatarIndex(path: root + "/metadata")
         let metrics = PrometheusMetricsFactory(registry: registry)
+        var settings = PipelineSettings()
+        settings.renderNiceness = 0  // suites run side by side: CPU priority between them is not under test
         service = AvatarService(
-            originals: originals, index: index, pipeline: try ImagePipeline(settings: PipelineSettings(), logger: Logger(label: "pipeline-test")),
+            originals: originals, index: index, pipeline: try ImagePipeline(settings: settings, logger: Logger(label: "pipeline-test")),
             cache: try RenderCache(
                 settings: RenderCacheSettings(path: root + "/cache", maxBytes: 16 << 20), metricsFactory: metrics,
                 logger: Logger(label: "test")),

@@ -9,6 +9,8 @@ let pipeline = try! ImagePipeline(settings: unbounded, logger: Logger(label: "pi
 let unbounded = {
     var settings = PipelineSettings()
     settings.maxPendingRenders = 100_000
+    // Suites run side by side in this process: CPU priority between them is not under test.
+    settings.renderNiceness = 0
     return settings
 }()
 
@@ -103,6 +105,7 @@ let unbounded = {
 
     func strict(_ change: (inout PipelineSettings) -> Void) throws -> ImagePipeline {
         var settings = PipelineSettings()
+        settings.renderNiceness = 0
         change(&settings)
         return try ImagePipeline(settings: settings, logger: Logger(label: "pipeline-test"))
     }
@@ -180,6 +183,7 @@ let unbounded = {
 
     @Test func pixelLimitIsConfigurable() async throws {
         var settings = PipelineSettings()
+        settings.renderNiceness = 0
         settings.maxPixels = 300 * 200 - 1
         let strict = try ImagePipeline(settings: settings, logger: Logger(label: "pipeline-test"))
         await #expect(throws: AvatarError.self) { try await strict.inspect(upload: try Fixtures.bytes("photo.jpg")) }
