@@ -1,8 +1,7 @@
 import Synchronization
 
 /// Runs `operation`, giving up after `limit` with `DeadlinePassed`: postgres-nio's own pool
-/// keeps waiting for a connection far longer while the server is down, and a read queued
-/// behind a stalled disk would wait as long as the disk.
+/// keeps waiting for a connection far longer while the server is down.
 ///
 /// The operation runs in a task of its own and is cancelled, not awaited, when the
 /// deadline passes: a query written to a connection that has just closed may never

@@ -95,17 +95,18 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
 
     /// Reads waiting for a reader thread; past it a read (a flood of unknown hashes) is refused as overload.
     public static let maxWaitingReads = 256
-    /// How long a read may take, its wait for a thread included.
+    /// How long a read may wait for a thread; past it the read never starts (a read itself
+    /// takes microseconds, so a timer per read would cost more than the read).
     static let readDeadline = Duration.seconds(2)
 
-    /// Runs a read on the reader threads, never the caller's (a read can page-fault), within
-    /// `readDeadline`.
+    /// Runs a read on the reader threads, never the caller's (a read can page-fault), started
+    /// within `readDeadline`.
     private func reading<T: Sendable>(
         _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
     ) async throws(AvatarError) -> T {
         let (environment, records, readers) = (environment, records, readers)
         do {
-            return try await withDeadline(Self.readDeadline) { try await readers.run { try body(environment, records) } }
+            return try await readers.run(startingWithin: Self.readDeadline) { try body(environment, records) }
         } catch is BlockingWorkPool.Full {
             throw .overloaded
         } catch {
