@@ -23,7 +23,8 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
             let database = try await TestPostgres.fromEnvironment().freshDatabase()
             let logger = Logger(label: "contract")
             try await Migrations.apply(url: database.url, logger: logger)
-            let index = PostgresAvatarIndex(url: database.url, maxConnections: 8, timeout: .seconds(5), logger: logger)
+            // Generous: these check what the index answers, not how fast, and the suite loads the machine.
+            let index = PostgresAvatarIndex(url: database.url, maxConnections: 8, timeout: .seconds(20), logger: logger)
             let running = Task { try await index.run() }
             defer { running.cancel() }
             try await body(index)
