@@ -7,9 +7,18 @@ import NIOCore
 import NIOHTTP1
 
 /// Which avatar route a target names, for the request metrics' labels.
-enum AnswerRoute: String, Sendable {
+package enum AnswerRoute: String, Sendable {
     case plain = "/{name}"
     case gravatar = "/avatar/{name}"
+
+    /// The route a request path takes and its `{name}` segment, as the router matches them;
+    /// `nil` for a path neither route takes.
+    package static func match(_ path: String) -> (AnswerRoute, Substring)? {
+        let (route, name): (AnswerRoute, Substring) =
+            path.hasPrefix("/avatar/") ? (.gravatar, path.dropFirst("/avatar/".count)) : (.plain, path.dropFirst())
+        guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")) else { return nil }
+        return (route, name)
+    }
 }
 
 /// Answers avatar GETs and HEADs on the event loop when everything the answer needs is in
@@ -59,9 +68,7 @@ final class EventLoopAnswers: Sendable {
         if canReplayEncoded, conditions.isEmpty, let replayed = replay(head.uri, isHead: isHead) { return replayed }
 
         let uri = URI(head.uri)
-        let (route, name): (AnswerRoute, Substring) =
-            uri.path.hasPrefix("/avatar/") ? (.gravatar, uri.path.dropFirst("/avatar/".count)) : (.plain, uri.path.dropFirst())
-        guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")),
+        guard let (route, name) = AnswerRoute.match(uri.path),
             let request = try? RenderRequest(name: name, query: uri.queryParameters, settings: settings),
             case .some(let record) = service.recordInMemory(for: request.hash)
         else { return nil }
