@@ -104,29 +104,25 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     private func reading<T: Sendable>(
         _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
     ) async throws(AvatarError) -> T {
-        let (environment, records, readers) = (environment, records, readers)
-        do {
-            return try await readers.run(startingWithin: Self.readDeadline) { try body(environment, records) }
-        } catch is BlockingWorkPool.Full {
-            throw .overloaded
-        } catch {
-            throw .storageUnavailable(reason: "metadata read: \(error)")
-        }
+        try await run(on: readers, "metadata read", startingWithin: Self.readDeadline, body)
     }
 
     /// Runs a write on the one writer thread.
     private func writing<T: Sendable>(
         _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
     ) async throws(AvatarError) -> T {
-        try await run(on: writer, "metadata write", body)
+        try await run(on: writer, "metadata write", startingWithin: nil, body)
     }
 
     private func run<T: Sendable>(
-        on pool: BlockingWorkPool, _ what: String, _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
+        on pool: BlockingWorkPool, _ what: String, startingWithin limit: Duration?,
+        _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
     ) async throws(AvatarError) -> T {
         let (environment, records) = (environment, records)
         do {
-            return try await pool.run { try body(environment, records) }
+            return try await pool.run(startingWithin: limit) { try body(environment, records) }
+        } catch is BlockingWorkPool.Full {
+            throw .overloaded
         } catch {
             throw .storageUnavailable(reason: "\(what): \(error)")
         }

@@ -1,3 +1,4 @@
+import AvatarCore
 import Synchronization
 
 /// Runs `operation`, giving up after `limit` with `DeadlinePassed`: postgres-nio's own pool
@@ -6,7 +7,7 @@ import Synchronization
 /// The operation runs in a task of its own and is cancelled, not awaited, when the
 /// deadline passes: a query written to a connection that has just closed may never
 /// complete, and the caller must not wait for it.
-public func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     let work = Task { try await operation() }
     let outcome = Outcome<T>()
     return try await withTaskCancellationHandler {
@@ -53,10 +54,4 @@ private final class Outcome<T: Sendable>: Sendable {
         continuation?.resume(with: result)
         return first
     }
-}
-
-/// What `withDeadline` throws when the deadline came first.
-public struct DeadlinePassed: Error, CustomStringConvertible {
-    public let limit: Duration
-    public var description: String { "no answer within \(limit)" }
 }
