@@ -34,6 +34,13 @@ public struct AvatarHash: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { value }
 
+    /// A hash read back from a name this service stored (a directory, an object key): valid and
+    /// already lowercase, as every stored name is; `nil` for anything else.
+    public init?(stored text: some StringProtocol) {
+        guard let hash = AvatarHash(text), hash.value.utf8.elementsEqual(text.utf8) else { return nil }
+        self = hash
+    }
+
     /// Whether `text` is nothing but lowercase hex digits, as stored names derived from hashes are.
     public static func isLowercaseHex(_ text: some StringProtocol) -> Bool {
         text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }

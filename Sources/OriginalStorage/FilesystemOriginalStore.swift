@@ -94,7 +94,7 @@ public struct FilesystemOriginalStore: OriginalStore {
                 }
                 for hashEntry in try Self.entries(of: "\(root)/\(fanOut.name)") {
                     let hashPath = "\(fanOut.name)/\(hashEntry.name)"
-                    guard hashEntry.isDirectory, let hash = AvatarHash(hashEntry.name), hash.value == hashEntry.name,
+                    guard hashEntry.isDirectory, let hash = AvatarHash(stored: hashEntry.name),
                         hash.value.hasPrefix(fanOut.name)
                     else {
                         items.append(StoredItem(name: hashPath, kind: .unrecognised, modified: hashEntry.modified))

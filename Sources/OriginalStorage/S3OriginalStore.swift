@@ -48,7 +48,7 @@ public struct S3OriginalStore: OriginalStore {
     /// `<hash>/<version>` under the prefix is an original; anything else is not ours to touch.
     private static func kind(of name: Substring) -> StoredItem.Kind {
         let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let hash = AvatarHash(parts[0]), hash.value == parts[0],
+        guard parts.count == 2, let hash = AvatarHash(stored: parts[0]),
             OriginalVersion.isWellFormed(parts[1])
         else { return .unrecognised }
         return .original(OriginalKey(hash: hash, version: String(parts[1])))
