@@ -42,6 +42,14 @@ let package = Package(
         .target(name: "CVips", dependencies: ["CVipsSystem"], path: "Sources/CVips"),
         .target(name: "CVipsProbe", dependencies: ["CVipsSystem"], path: "Sources/CVipsProbe"),
         .target(name: "CProcess", path: "Sources/CProcess"),
+        // OpenCV's cascade face detector behind a C interface; Debian keeps its headers under opencv4/.
+        .target(
+            name: "CFaces", path: "Sources/CFaces",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            linkerSettings: [
+                .linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+            ]
+        ),
         .target(
             name: "AvatarTestSupport",
             dependencies: [
@@ -81,7 +89,7 @@ let package = Package(
         ),
         .target(
             name: "RenderPipeline",
-            dependencies: ["CVips", "AvatarCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CVips", "CFaces", "AvatarCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,3 +1,4 @@
+import AvatarCore
 import AvatarAuth
 import AvatarHTTP
 import Configuration
@@ -86,6 +87,13 @@ public struct AppConfig: Sendable {
         pipeline.renderNiceness = Int32(
             try values.int("images.renderNiceness", default: Int(pipeline.renderNiceness), in: 0...19))
         pipeline.maxFrames = try values.int("images.maxFrames", default: pipeline.maxFrames, in: 1...100_000)
+        let defaultCrop = try values.choice(
+            "images.defaultCrop", default: pipeline.defaultCrop == .centre ? "centre" : "auto", from: ["auto", "centre", "center"])
+        pipeline.defaultCrop = defaultCrop == "auto" ? .auto : .centre
+        if let cascade = try values.optionalString("images.faceCascade") {
+            // An empty value turns face detection off: `auto` then uses attention alone.
+            pipeline.faceCascade = cascade.isEmpty ? nil : cascade
+        }
         pipeline.maxAnimationPixels = try values.int(
             "images.maxAnimationPixels", default: pipeline.maxAnimationPixels, in: 1...Int(Int32.max))
         pipeline.renderTimeoutSeconds = Double(

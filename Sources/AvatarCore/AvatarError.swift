@@ -19,6 +19,8 @@ public enum AvatarError: Error, Sendable, Equatable {
     case unprocessableImage(ImageRefusal)
     /// No avatar under this hash.
     case notFound
+    /// The avatar changed while a change based on what it was ran (a re-crop racing an upload).
+    case conflict
     /// Too many renders are waiting for the render threads (`images.maxPendingRenders`).
     case overloaded
     /// A render did not finish within `images.renderTimeoutSeconds`.

@@ -11,8 +11,20 @@ public enum OriginalVersion {
 
     /// The first 20 hex digits (80 bits) of the bytes' SHA-256.
     public static func of(_ bytes: some DataProtocol) -> String {
-        let digest = SHA256.hash(data: bytes)
-        return digest.prefix(10).map { byte in
+        hex(SHA256.hash(data: bytes))
+    }
+
+    /// The version of an avatar showing `crop` of the original whose version is `original`:
+    /// that version itself for the centre square (as before crops existed, so no stored
+    /// avatar changes), else derived from it and the square, so an identical re-upload
+    /// with the same crop keeps its version.
+    public static func of(original: String, crop: AvatarCrop) -> String {
+        guard crop.source != .centre else { return original }
+        return hex(SHA256.hash(data: Array("\(original):\(crop.x),\(crop.y),\(crop.size)".utf8)))
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        digest.prefix(10).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()

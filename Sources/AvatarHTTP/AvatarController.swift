@@ -6,7 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The avatar routes: render on GET (and HEAD), upload on PUT and POST, DELETE.
+/// The avatar routes: render on GET (and HEAD), upload on PUT and POST, re-crop on PATCH, DELETE.
 /// Each handler reads as the flow it serves: parse, authorise, call the service, respond.
 struct AvatarController {
     let service: AvatarService
@@ -22,6 +22,7 @@ struct AvatarController {
             router.head(path, use: get)
             router.put(path, use: upload)
             router.post(path, use: upload)
+            router.patch(path, use: recrop)
             router.delete(path, use: delete)
         }
     }
@@ -53,6 +54,7 @@ struct AvatarController {
         let hash = try hash(context)
         var rating = try RenderRequest.rating(
             request.uri.queryParameters.get("r") ?? request.uri.queryParameters.get("rating"))
+        var crop = try RenderRequest.crop(request.uri.queryParameters.get("crop"))
         // A token in the head is checked before a byte of the body is read: an
         // unauthenticated upload is refused at once, and the connection closes under it.
         let headerToken = Self.token(request)
@@ -64,13 +66,32 @@ struct AvatarController {
             context.continueIfExpected(request)
         }
         if let formRating = body.rating { rating = try RenderRequest.rating(formRating) }
+        if let formCrop = body.crop { crop = try RenderRequest.crop(formCrop) }
 
-        let saved = try await service.upload(body.image, for: hash, rating: rating ?? .g)
+        let saved = try await service.upload(body.image, for: hash, rating: rating ?? .g, crop: crop)
+        return try Self.saved(saved, status: saved.replaced == nil ? .created : .ok)
+    }
+
+    /// A PATCH: a new crop for the stored original, from the `crop` query parameter, form
+    /// field or JSON member.
+    @Sendable func recrop(_ request: Request, context: AvatarRequestContext) async throws -> Response {
+        let hash = try hash(context)
+        guard let token = Self.token(request) else { throw AvatarError.unauthorized(reason: "a token is required") }
+        try await tokens.authorize(token, for: hash)
+        var text = request.uri.queryParameters.get("crop")
+        if text == nil { text = try await RecropBody.crop(request) }
+        guard let crop = try RenderRequest.crop(text) else {
+            throw AvatarError.invalidParameter(name: "crop", reason: "a re-crop needs a crop")
+        }
+        return try Self.saved(try await service.recrop(hash, to: crop), status: .ok)
+    }
+
+    /// The answer to a change that saved a record: the record as JSON, its versioned URL in `Location`.
+    private static func saved(_ saved: SavedRecord, status: HTTPResponse.Status) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         headers[.location] = "/\(saved.record.hash)?v=\(saved.record.version)"
         return Response(
-            status: saved.replaced == nil ? .created : .ok, headers: headers,
-            body: .init(byteBuffer: ByteBuffer(bytes: try UploadResult(saved.record).json())))
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try UploadResult(saved.record).json())))
     }
 
     @Sendable func delete(_ request: Request, context: AvatarRequestContext) async throws -> Response {

@@ -36,6 +36,9 @@ struct ErrorResponse {
             self.init(status: .unprocessableContent, code: "unprocessable_image", message: refusal.message)
         case .notFound:
             self.init(status: .notFound, code: "not_found", message: "no avatar is stored under this hash")
+        case .conflict:
+            self.init(
+                status: .conflict, code: "conflict", message: "the avatar changed while this request ran; read it again and retry")
         case .overloaded:
             self.init(
                 status: .serviceUnavailable, code: "overloaded",

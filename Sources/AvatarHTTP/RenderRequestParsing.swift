@@ -36,6 +36,16 @@ extension RenderRequest {
         return rating
     }
 
+    /// An upload's or re-crop's `crop`: `nil` when absent.
+    static func crop(_ text: String?) throws(AvatarError) -> CropChoice? {
+        guard let text else { return nil }
+        guard let choice = CropChoice(parsing: text) else {
+            throw .invalidParameter(
+                name: "crop", reason: "the crop must be auto, centre, or x,y,w,h as whole pixels with w and h above 0")
+        }
+        return choice
+    }
+
     /// Gravatar's named sizes.
     static let namedSizes = ["small": 128, "medium": 256, "large": 512, "original": 1024]
 

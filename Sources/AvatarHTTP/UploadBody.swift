@@ -9,6 +9,8 @@ struct UploadBody {
     var image: [UInt8]
     /// An `r` or `rating` form field.
     var rating: String?
+    /// A `crop` form field.
+    var crop: String?
 
     /// Most of a form read before its token is known: room for the token and a few small fields.
     static let maxBytesBeforeToken = 16 * 1024
@@ -71,7 +73,7 @@ struct UploadBody {
         guard let avatar = form.file("avatar") else {
             throw .invalidParameter(name: "avatar", reason: "the form has no `avatar` file field")
         }
-        return UploadBody(image: avatar, rating: form.text("r") ?? form.text("rating"))
+        return UploadBody(image: avatar, rating: form.text("r") ?? form.text("rating"), crop: form.text("crop"))
     }
 
     static func multipartBoundary(_ contentType: String?) -> String? {
@@ -89,7 +91,7 @@ struct UploadBody {
 /// A multipart form parsed as it arrives, in work linear in its bytes: each part's name is
 /// read once, from its `Content-Disposition`, and a form of more parts or headers than an
 /// upload form has is malformed.
-private final class FormReader {
+final class FormReader {
     struct Malformed: Error {}
 
     static let maxParts = 16

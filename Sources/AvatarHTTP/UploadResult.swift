@@ -1,10 +1,12 @@
 import AvatarCore
 import Foundation
 
-/// The JSON an upload answers with: the stored record and its versioned URL.
+/// The JSON an upload or a re-crop answers with: the stored record and its versioned URL.
 struct UploadResult: Encodable {
     let hash: String
     let version: String
+    let original: String
+    let crop: AvatarCrop
     let format: String
     let width: Int
     let height: Int
@@ -17,6 +19,8 @@ struct UploadResult: Encodable {
     init(_ record: AvatarRecord) {
         hash = record.hash.value
         version = record.version
+        original = record.original
+        crop = record.crop
         format = record.format.rawValue
         width = record.width
         height = record.height

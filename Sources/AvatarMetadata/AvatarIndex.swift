@@ -1,21 +1,31 @@
 import AvatarCore
 import Foundation
 
-/// The facts an upload records about its original; the index adds the timestamps.
+/// The facts an upload or a re-crop records about its original and square; the index adds
+/// the timestamps.
 public struct AvatarFacts: Sendable, Equatable {
     public var hash: AvatarHash
-    public var version: String
+    /// `OriginalVersion.of(original:crop:)`.
+    public let version: String
+    /// Content hash naming the stored original.
+    public let original: String
+    public let crop: AvatarCrop
     public var format: ImageFormat
+    /// Upright width and height of the original.
     public var width: Int
     public var height: Int
     public var bytes: Int
     public var rating: Rating
 
+    /// `crop` defaults to the original's centre square.
     public init(
-        hash: AvatarHash, version: String, format: ImageFormat, width: Int, height: Int, bytes: Int, rating: Rating
+        hash: AvatarHash, original: String, crop: AvatarCrop? = nil, format: ImageFormat, width: Int, height: Int,
+        bytes: Int, rating: Rating
     ) {
         self.hash = hash
-        self.version = version
+        self.original = original
+        self.crop = crop ?? .centre(width: width, height: height)
+        version = OriginalVersion.of(original: original, crop: self.crop)
         self.format = format
         self.width = width
         self.height = height
@@ -68,7 +78,8 @@ extension AvatarRecord {
     /// The record `facts` make when they replace `previous` (or create a new one) at `now`.
     public init(_ facts: AvatarFacts, replacing previous: AvatarRecord?, at now: Date) {
         self.init(
-            hash: facts.hash, version: facts.version, format: facts.format, width: facts.width,
+            hash: facts.hash, version: facts.version, original: facts.original, crop: facts.crop,
+            format: facts.format, width: facts.width,
             height: facts.height, bytes: facts.bytes, rating: facts.rating,
             createdAt: previous?.createdAt ?? now, updatedAt: now)
     }

@@ -76,7 +76,9 @@ public final class AvatarService: Sendable {
                 if parameters.rendersFromMaster {
                     return try await self.pipeline.render(master: try await self.master(of: record), parameters: parameters)
                 }
-                return try await self.pipeline.render(original: try await self.original(of: record), parameters: parameters)
+                return try await self.pipeline.render(
+                    original: try await self.original(of: record), crop: record.crop, width: record.width,
+                    height: record.height, parameters: parameters)
             }
         case .generated(let kind, let hash, let parameters):
             return try await cachedRender(shown) {
@@ -122,8 +124,8 @@ public final class AvatarService: Sendable {
         .master(hash: record.hash, version: record.version, pipeline: RenderParameters.masterFingerprint)
     }
 
-    /// The master of `record`'s original: from this node's cache, else made from the
-    /// original once however many renders need it at the same time.
+    /// The master of `record`'s square of its original: from this node's cache, else made
+    /// from the original once however many renders need it at the same time.
     private func master(of record: AvatarRecord) async throws -> MasterImage {
         let key = Self.masterKey(record)
         if let master = await cache.read(key, MasterImage.init(copying:)) {
@@ -140,9 +142,9 @@ public final class AvatarService: Sendable {
 
     /// The original `record` points at. `.notFound` when it has gone missing from the store.
     private func original(of record: AvatarRecord) async throws -> [UInt8] {
-        guard let original = try await original(OriginalKey(hash: record.hash, version: record.version)) else {
+        guard let original = try await original(OriginalKey(of: record)) else {
             logger.error(
-                "original missing for a recorded avatar", metadata: ["hash": "\(record.hash)", "version": "\(record.version)"])
+                "original missing for a recorded avatar", metadata: ["hash": "\(record.hash)", "original": "\(record.original)"])
             throw AvatarError.notFound
         }
         return original
@@ -166,20 +168,23 @@ public final class AvatarService: Sendable {
             for: .original(hash: key.hash, version: key.version))
     }
 
-    /// Stores a new original for `hash`: checked, written, recorded, and only then the
+    /// Stores a new original for `hash` showing the square `choice` picks in it (the
+    /// pipeline's default crop when `nil`): checked, written, recorded, and only then the
     /// original it replaced removed. A refused or failed upload leaves nothing behind.
     ///
-    /// Versions are content hashes, so a version removed by one change may be pointed at
-    /// again by the next: the write, save and removal run as one step per hash, on this node
-    /// and across nodes, so every record points at an original that exists.
-    public func upload(_ bytes: [UInt8], for hash: AvatarHash, rating: Rating) async throws(AvatarError)
-        -> SavedRecord
+    /// Originals are named by content hash, so an original removed by one change may be
+    /// pointed at again by the next: the write, save and removal run as one step per hash,
+    /// on this node and across nodes, so every record points at an original that exists.
+    public func upload(_ bytes: [UInt8], for hash: AvatarHash, rating: Rating, crop choice: CropChoice? = nil)
+        async throws(AvatarError) -> SavedRecord
     {
         let inspected = try await pipeline.inspect(upload: bytes)
-        let version = OriginalVersion.of(bytes)
-        let key = OriginalKey(hash: hash, version: version)
+        let crop = try await pipeline.square(
+            for: choice ?? pipeline.settings.defaultCrop, of: bytes, width: inspected.width, height: inspected.height)
+        let original = OriginalVersion.of(bytes)
+        let key = OriginalKey(hash: hash, version: original)
         let facts = AvatarFacts(
-            hash: hash, version: version, format: inspected.format, width: inspected.width,
+            hash: hash, original: original, crop: crop, format: inspected.format, width: inspected.width,
             height: inspected.height, bytes: bytes.count, rating: rating)
         let saved = try await change(hash) { [self] () throws(AvatarError) in
             let current = try await index.record(for: hash)
@@ -191,15 +196,39 @@ public final class AvatarService: Sendable {
                 // The file is ours to remove unless a record already pointed at these same
                 // bytes, or the save may yet have committed (a lost connection, a deadline):
                 // then it stays, an orphan only if the save did not commit.
-                if current?.version != version, !error.outcomeMayBeUnknown { try? await originals.delete(key) }
+                if current?.original != original, !error.outcomeMayBeUnknown { try? await originals.delete(key) }
                 throw error
             }
-            if let replaced = saved.replaced, replaced.version != version {
-                await removeOriginal(OriginalKey(hash: hash, version: replaced.version))
+            if let replaced = saved.replaced, replaced.original != original {
+                await removeOriginal(OriginalKey(of: replaced))
             }
             return saved
         }
         keepLocally(bytes, key)
+        await keepMaster(of: bytes, record: saved.record)
+        return saved
+    }
+
+    /// Sets the square the avatar under `hash` shows to the one `choice` picks, without
+    /// storing a new original: a new version, so caches and clients see it as a re-upload.
+    /// `.notFound` without an avatar; `.conflict` when another change replaced the original
+    /// while the square was being found.
+    public func recrop(_ hash: AvatarHash, to choice: CropChoice) async throws(AvatarError) -> SavedRecord {
+        guard let current = try await index.record(for: hash) else { throw .notFound }
+        let bytes: [UInt8]
+        do { bytes = try await original(of: current) } catch let error as AvatarError { throw error } catch {
+            throw .internalFailure(reason: "reading the original failed: \(error)")
+        }
+        let crop = try await pipeline.square(for: choice, of: bytes, width: current.width, height: current.height)
+        let saved = try await change(hash) { [index] () throws(AvatarError) in
+            // Saved only over the original it was found in: else a re-crop racing an upload
+            // could point the record back at an original that upload removed.
+            guard let now = try await index.record(for: hash), now.original == current.original else { throw .conflict }
+            let facts = AvatarFacts(
+                hash: hash, original: now.original, crop: crop, format: now.format, width: now.width, height: now.height,
+                bytes: now.bytes, rating: now.rating)
+            return try await index.save(facts, at: Date())
+        }
         await keepMaster(of: bytes, record: saved.record)
         return saved
     }
@@ -216,7 +245,7 @@ public final class AvatarService: Sendable {
 
     /// Makes the master of `original` (the bytes of `record`'s original) and hands it to the cache.
     private func makeMaster(of original: [UInt8], for record: AvatarRecord) async throws -> CachedRender {
-        let master = try await pipeline.master(of: original)
+        let master = try await pipeline.master(of: original, crop: record.crop, width: record.width, height: record.height)
         metrics.masters.increment()
         let entry = CachedRender(contentType: MasterImage.contentType, bytes: ByteBuffer(bytes: master.serialized))
         cache.store(entry, for: Self.masterKey(record))
@@ -227,7 +256,7 @@ public final class AvatarService: Sendable {
     public func delete(_ hash: AvatarHash) async throws(AvatarError) -> Bool {
         try await change(hash) { [self] () throws(AvatarError) in
             guard let removed = try await index.remove(hash) else { return false }
-            await removeOriginal(OriginalKey(hash: hash, version: removed.version))
+            await removeOriginal(OriginalKey(of: removed))
             return true
         }
     }

@@ -56,7 +56,7 @@ public struct ConsistencyCheck: Sendable {
         while true {
             let page = try await index.records(after: after, limit: Self.pageSize)
             report.records += page.count
-            for record in page { pointedAt.insert(OriginalKey(hash: record.hash, version: record.version)) }
+            for record in page { pointedAt.insert(OriginalKey(of: record)) }
             guard page.count == Self.pageSize, let last = page.last else { break }
             after = last.hash
         }
@@ -110,13 +110,13 @@ public struct ConsistencyCheck: Sendable {
 
     /// Whether, read again now, no record points at `key`: an upload may have saved it since the walk.
     private func isOrphan(_ key: OriginalKey) async throws(AvatarError) -> Bool {
-        try await index.record(for: key.hash)?.version != key.version
+        try await index.record(for: key.hash)?.original != key.version
     }
 
     /// Whether, read again now, the record still points at `key` and its original is still absent:
     /// the walk may have raced an upload or a delete.
     private func isMissing(_ key: OriginalKey) async throws(AvatarError) -> Bool {
-        guard try await index.record(for: key.hash)?.version == key.version else { return false }
+        guard try await index.record(for: key.hash)?.original == key.version else { return false }
         return try await originals.get(key) == nil
     }
 
@@ -124,7 +124,7 @@ public struct ConsistencyCheck: Sendable {
     private func removeOrphan(_ item: StoredItem, _ key: OriginalKey) async throws(AvatarError) -> Bool {
         let (index, originals) = (index, originals)
         return try await index.exclusively(key.hash) { () async throws(AvatarError) -> Bool in
-            guard try await index.record(for: key.hash)?.version != key.version else { return false }
+            guard try await index.record(for: key.hash)?.original != key.version else { return false }
             try await originals.remove(item)
             return true
         }

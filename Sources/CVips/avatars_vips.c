@@ -94,6 +94,60 @@ int avatars_vips_thumbnail(const void *buf, size_t len, int size, int enlarge, V
         NULL);
 }
 
+int avatars_vips_thumbnail_fit(const void *buf, size_t len, int width, int height, VipsImage **out) {
+    return vips_thumbnail_buffer((void *)buf, len, out, width,
+        "height", height,
+        "size", VIPS_SIZE_DOWN,
+        "fail_on", VIPS_FAIL_ON_TRUNCATED,
+        NULL);
+}
+
+int avatars_vips_extract_inside(VipsImage *in, int left, int top, int width, int height, VipsImage **out) {
+    if (width <= 0 || height <= 0 || width > in->Xsize || height > in->Ysize) {
+        vips_error("avatars", "an area of %dx%d does not fit in %dx%d", width, height, in->Xsize, in->Ysize);
+        return -1;
+    }
+    left = VIPS_CLIP(0, left, in->Xsize - width);
+    top = VIPS_CLIP(0, top, in->Ysize - height);
+    return vips_extract_area(in, out, left, top, width, height, NULL);
+}
+
+int avatars_vips_copy_memory(VipsImage *in, VipsImage **out) {
+    *out = vips_image_copy_memory(in);
+    return *out ? 0 : -1;
+}
+
+int avatars_vips_attention_square(VipsImage *in, int side, int *left, int *top) {
+    VipsImage *cropped = NULL;
+    if (vips_smartcrop(in, &cropped, side, side, "interesting", VIPS_INTERESTING_ATTENTION, NULL))
+        return -1;
+    // smartcrop records where its square lies in the input as the output's negated offsets.
+    *left = -cropped->Xoffset;
+    *top = -cropped->Yoffset;
+    g_object_unref(cropped);
+    return 0;
+}
+
+int avatars_vips_grey_pixels(VipsImage *in, void **pixels, size_t *len) {
+    VipsImage *t[4] = { NULL, NULL, NULL, NULL };
+    VipsImage *image = in;
+    int result = 0;
+    if (vips_image_hasalpha(image)) {
+        VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
+        result = vips_flatten(image, &t[0], "background", white, NULL);
+        vips_area_unref(VIPS_AREA(white));
+        image = t[0];
+    }
+    result = result || vips_colourspace(image, &t[1], VIPS_INTERPRETATION_B_W, NULL) ||
+        vips_cast_uchar(t[1], &t[2], NULL) ||
+        vips_extract_band(t[2], &t[3], 0, NULL);
+    *pixels = result == 0 ? vips_image_write_to_memory(t[3], len) : NULL;
+    for (int i = 0; i < 4; i++)
+        if (t[i])
+            g_object_unref(t[i]);
+    return *pixels ? 0 : -1;
+}
+
 int avatars_vips_square(VipsImage *in, int size, VipsImage **out) {
     int side = VIPS_MIN(in->Xsize, in->Ysize);
     double scale = (double) size / side;

@@ -19,6 +19,15 @@ public enum Migrations {
                 updated_at timestamptz NOT NULL
             )
             """),
+        // Crops: rows from before keep NULLs, read as their original's centre square.
+        (2, """
+            ALTER TABLE avatars
+                ADD COLUMN IF NOT EXISTS original text,
+                ADD COLUMN IF NOT EXISTS crop_x integer,
+                ADD COLUMN IF NOT EXISTS crop_y integer,
+                ADD COLUMN IF NOT EXISTS crop_size integer,
+                ADD COLUMN IF NOT EXISTS crop_source text
+            """),
     ]
 
     /// `pg_advisory_lock` key: "avatars" in ASCII.

@@ -50,7 +50,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
         return try await call {
             let rows = try await client.query(
                 """
-                SELECT hash, version, format, width, height, bytes, rating, created_at, updated_at
+                SELECT \(unescaped: Self.columns)
                 FROM avatars WHERE hash = \(hash.value)
                 """, logger: logger)
             for try await row in rows { return try Self.record(row) }
@@ -69,7 +69,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
                 var previous: AvatarRecord?
                 for try await row in try await connection.query(
                     """
-                    SELECT hash, version, format, width, height, bytes, rating, created_at, updated_at
+                    SELECT \(unescaped: Self.columns)
                     FROM avatars WHERE hash = \(hash)
                     """, logger: logger)
                 {
@@ -78,13 +78,16 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
                 let record = AvatarRecord(facts, replacing: previous, at: now)
                 try await connection.query(
                     """
-                    INSERT INTO avatars (hash, version, format, width, height, bytes, rating, created_at, updated_at)
+                    INSERT INTO avatars (\(unescaped: Self.columns))
                     VALUES (\(hash), \(record.version), \(record.format.rawValue), \(record.width), \(record.height),
-                            \(record.bytes), \(record.rating.rawValue), \(record.createdAt), \(record.updatedAt))
+                            \(record.bytes), \(record.rating.rawValue), \(record.createdAt), \(record.updatedAt),
+                            \(record.original), \(record.crop.x), \(record.crop.y), \(record.crop.size),
+                            \(record.crop.source.rawValue))
                     ON CONFLICT (hash) DO UPDATE SET
                         version = EXCLUDED.version, format = EXCLUDED.format, width = EXCLUDED.width,
                         height = EXCLUDED.height, bytes = EXCLUDED.bytes, rating = EXCLUDED.rating,
-                        updated_at = EXCLUDED.updated_at
+                        updated_at = EXCLUDED.updated_at, original = EXCLUDED.original, crop_x = EXCLUDED.crop_x,
+                        crop_y = EXCLUDED.crop_y, crop_size = EXCLUDED.crop_size, crop_source = EXCLUDED.crop_source
                     """, logger: logger)
                 try await connection.query("SELECT pg_notify(\(Self.channel), \(hash))", logger: logger)
                 return SavedRecord(record: record, replaced: previous)
@@ -101,7 +104,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
                 for try await row in try await connection.query(
                     """
                     DELETE FROM avatars WHERE hash = \(hash.value)
-                    RETURNING hash, version, format, width, height, bytes, rating, created_at, updated_at
+                    RETURNING \(unescaped: Self.columns)
                     """, logger: logger)
                 {
                     removed = try Self.record(row)
@@ -220,7 +223,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
         return try await call {
             let rows = try await client.query(
                 """
-                SELECT hash, version, format, width, height, bytes, rating, created_at, updated_at
+                SELECT \(unescaped: Self.columns)
                 FROM avatars WHERE hash > \(start) ORDER BY hash LIMIT \(limit)
                 """, logger: logger)
             var page: [AvatarRecord] = []
@@ -249,15 +252,28 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
         (error as? AvatarError) ?? .storageUnavailable(reason: "PostgreSQL: \(String(reflecting: error))")
     }
 
+    /// The columns of a record, in the order `record(_:)` reads them.
+    private static let columns =
+        "hash, version, format, width, height, bytes, rating, created_at, updated_at, original, crop_x, crop_y, crop_size, crop_source"
+
+    /// A row as a record; rows saved before crops existed (NULL crop columns) show their
+    /// original's centre square.
     private static func record(_ row: PostgresRow) throws -> AvatarRecord {
-        let (hash, version, format, width, height, bytes, rating, createdAt, updatedAt) = try row.decode(
-            (String, String, String, Int, Int, Int, String, Date, Date).self)
+        let (hash, version, format, width, height, bytes, rating, createdAt, updatedAt, original, x, y, size, source) =
+            try row.decode((String, String, String, Int, Int, Int, String, Date, Date, String?, Int?, Int?, Int?, String?).self)
         guard let hashValue = AvatarHash(hash), let imageFormat = ImageFormat(rawValue: format),
             let ratingValue = Rating(rawValue: rating)
         else { throw AvatarError.internalFailure(reason: "malformed avatars row for \(hash)") }
+        var crop: AvatarCrop?
+        if let x, let y, let size, let source {
+            guard let sourceValue = AvatarCrop.Source(rawValue: source) else {
+                throw AvatarError.internalFailure(reason: "malformed crop in the avatars row for \(hash)")
+            }
+            crop = AvatarCrop(x: x, y: y, size: size, source: sourceValue)
+        }
         return AvatarRecord(
-            hash: hashValue, version: version, format: imageFormat, width: width, height: height, bytes: bytes,
-            rating: ratingValue, createdAt: createdAt, updatedAt: updatedAt)
+            hash: hashValue, version: version, original: original, crop: crop, format: imageFormat, width: width,
+            height: height, bytes: bytes, rating: ratingValue, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 

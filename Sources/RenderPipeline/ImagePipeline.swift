@@ -6,12 +6,19 @@ import Logging
 public final class ImagePipeline: Sendable {
     public let settings: PipelineSettings
     private let pool: BlockingWorkPool
+    /// `nil` when no cascade is configured or it could not be loaded: `auto` then uses attention.
+    private let faces: FaceDetector?
     private let logger: Logger
 
     public init(settings: PipelineSettings, logger: Logger) throws {
         try Vips.start()
         self.settings = settings
         self.logger = logger
+        faces = settings.faceCascade.flatMap { FaceDetector(cascade: $0) }
+        if let cascade = settings.faceCascade, faces == nil {
+            logger.warning(
+                "the face cascade could not be loaded; auto crops use attention only", metadata: ["images.faceCascade": "\(cascade)"])
+        }
         self.pool = BlockingWorkPool(
             threads: settings.renderConcurrency, maxWaiting: settings.maxPendingRenders, niceness: settings.renderNiceness)
     }
@@ -50,6 +57,38 @@ public final class ImagePipeline: Sendable {
         }
     }
 
+    /// The square `choice` picks in `original` (checked at upload), upright `width` x
+    /// `height`: a box's centred square (`.invalidParameter` when the box reaches outside the
+    /// image), the centre square, or for `.auto` faces then attention, found on the render
+    /// threads.
+    public func square(for choice: CropChoice, of original: [UInt8], width: Int, height: Int) async throws(AvatarError)
+        -> AvatarCrop
+    {
+        switch choice {
+        case .centre:
+            return .centre(width: width, height: height)
+        case .box(let box):
+            guard let square = box.square(inWidth: width, height: height) else {
+                throw .invalidParameter(name: "crop", reason: "the box reaches outside the \(width)x\(height) image")
+            }
+            return square
+        case .auto:
+            let faces = faces
+            do {
+                return try await run { deadline in
+                    try CropSteps.autoSquare(try Self.client(original), width: width, height: height, detector: faces, by: deadline)
+                }
+            } catch let error as AvatarError {
+                throw error
+            } catch is CancellationError {
+                throw .overloaded
+            } catch {
+                logger.warning("could not find an auto crop; using the centre", metadata: ["error": "\(error)"])
+                return .centre(width: width, height: height)
+            }
+        }
+    }
+
     /// Renders `original` as an exact square: a pure function of the bytes, the
     /// parameters and `RenderParameters.pipelineVersion`. For sizes the master covers,
     /// use `render(master:parameters:)` instead, so every node makes the same bytes.
@@ -64,6 +103,20 @@ public final class ImagePipeline: Sendable {
                 throw RenderFailure(step: "load generated SVG", message: "libvips would not load it as SVG")
             }
             return image
+        }
+    }
+
+    /// Renders `crop` of `original` (upright `width` x `height`) as an exact square. The
+    /// centre square renders as it did before crops existed, byte for byte.
+    public func render(original: [UInt8], crop: AvatarCrop, width: Int, height: Int, parameters: RenderParameters)
+        async throws -> RenderedImage
+    {
+        guard crop.source != .centre else { return try await render(original: original, parameters: parameters) }
+        return try await run { deadline in
+            let square = try CropSteps.square(
+                try Self.client(original), crop: crop, width: width, height: height, size: parameters.size)
+            let fitted = try RenderSteps.fitAlpha(square, to: parameters.format)
+            return RenderedImage(bytes: try RenderSteps.encode(fitted, parameters, by: deadline), format: parameters.format)
         }
     }
 
@@ -88,6 +141,19 @@ public final class ImagePipeline: Sendable {
             let shrunk = try RenderSteps.master(try Self.client(original), size: RenderParameters.masterSize)
             let srgb = try RenderSteps.toSRGB(shrunk)
             return try RenderSteps.pixels(srgb, by: deadline)
+        }
+    }
+
+    /// The master of `crop` of `original` (upright `width` x `height`): that square at most
+    /// `RenderParameters.masterSize` pixels. The centre square's master is the one made
+    /// before crops existed.
+    public func master(of original: [UInt8], crop: AvatarCrop, width: Int, height: Int) async throws -> MasterImage {
+        guard crop.source != .centre else { return try await master(of: original) }
+        return try await run { deadline in
+            let square = try CropSteps.square(
+                try Self.client(original), crop: crop, width: width, height: height,
+                size: min(crop.size, RenderParameters.masterSize))
+            return try RenderSteps.pixels(square, by: deadline)
         }
     }
 

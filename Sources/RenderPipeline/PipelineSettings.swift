@@ -1,3 +1,4 @@
+import AvatarCore
 import Foundation
 
 /// Operator settings that shape renders and upload checks (`images.*`).
@@ -22,6 +23,11 @@ public struct PipelineSettings: Sendable, Equatable {
     public var renderTimeoutSeconds: Double = 10
     /// Threads libvips work runs on.
     public var renderConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    /// The crop of an upload that names none: `.auto` or `.centre`.
+    public var defaultCrop: CropChoice = .auto
+    /// The OpenCV cascade `auto` crops look for faces with; `nil` turns faces off (attention only).
+    public var faceCascade: String? = FaceDetector.debianCascade
 
     public init() {}
 }

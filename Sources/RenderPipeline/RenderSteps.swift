@@ -27,6 +27,59 @@ enum RenderSteps {
         return VipsImageHandle(out, source: source)
     }
 
+    /// Scale on load to fit within `width` x `height`, the whole picture kept: upright,
+    /// first frame, never enlarged.
+    static func fit(_ original: ImageBytes, width: Int, height: Int) throws(RenderFailure) -> VipsImageHandle {
+        var out: UnsafeMutablePointer<VipsImage>?
+        let source = original.bytes
+        let status = avatars_vips_thumbnail_fit(
+            source.baseAddress, source.count, Int32(clamping: width), Int32(clamping: height), &out)
+        guard status == 0, let out else { throw RenderFailure(step: "fit", message: Vips.lastError()) }
+        return VipsImageHandle(out, source: source)
+    }
+
+    /// Cut: the `side` x `side` square at `left`, `top`, moved inside the image if rounding
+    /// took it past an edge.
+    static func cut(_ image: VipsImageHandle, left: Int, top: Int, side: Int) throws(RenderFailure) -> VipsImageHandle {
+        try image.apply("cut") {
+            avatars_vips_extract_inside($0, Int32(clamping: left), Int32(clamping: top), Int32(clamping: side),
+                                        Int32(clamping: side), $1)
+        }
+    }
+
+    /// In memory: the image decoded once, for steps that read it more than once, in any order.
+    static func inMemory(_ image: VipsImageHandle, by deadline: RenderDeadline) throws(RenderFailure) -> VipsImageHandle {
+        deadline.attach(to: image)
+        var out: UnsafeMutablePointer<VipsImage>?
+        guard avatars_vips_copy_memory(image.pointer, &out) == 0, let out else {
+            throw deadline.failure(of: image, step: "in memory")
+        }
+        return VipsImageHandle(out, source: nil)
+    }
+
+    /// Attention: where libvips' attention smartcrop puts a `side` x `side` square.
+    static func attention(_ image: VipsImageHandle, side: Int) throws(RenderFailure) -> (left: Int, top: Int) {
+        var left: Int32 = 0, top: Int32 = 0
+        guard avatars_vips_attention_square(image.pointer, Int32(clamping: side), &left, &top) == 0 else {
+            throw RenderFailure(step: "attention", message: Vips.lastError())
+        }
+        return (Int(left), Int(top))
+    }
+
+    /// Grey: the image as 8-bit grey pixels, rows of its width, handed to `body` in place.
+    static func grey<T>(_ image: VipsImageHandle, by deadline: RenderDeadline, _ body: (UnsafeRawBufferPointer) -> T)
+        throws(RenderFailure) -> T
+    {
+        deadline.attach(to: image)
+        var pixels: UnsafeMutableRawPointer?
+        var length = 0
+        guard avatars_vips_grey_pixels(image.pointer, &pixels, &length) == 0, let pixels else {
+            throw deadline.failure(of: image, step: "grey")
+        }
+        defer { g_free(pixels) }
+        return body(UnsafeRawBufferPointer(start: pixels, count: length))
+    }
+
     /// Load a master's pixels into libvips, read in place: the handle keeps them alive.
     static func load(_ master: MasterImage) throws(RenderFailure) -> VipsImageHandle {
         let pixels = master.pixels

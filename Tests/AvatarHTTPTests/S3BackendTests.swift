@@ -46,7 +46,8 @@ func listing(_ server: TestS3, prefix: String) async throws -> [String] {
             let first = try await client.upload(try Fixtures.bytes("photo.jpg"), to: hash, tokens: tokens)
             #expect(first.status == .created)
             let v1 = try #require(first.json["version"] as? String)
-            #expect(try await listing(s3, prefix: prefix) == ["\(hash.value)/\(v1)"])
+            let o1 = try #require(first.json["original"] as? String)
+            #expect(try await listing(s3, prefix: prefix) == ["\(hash.value)/\(o1)"])
             print("bucket after upload: \(try await listing(s3, prefix: prefix))")
 
             for size in [32, 80, 300] {
@@ -58,8 +59,9 @@ func listing(_ server: TestS3, prefix: String) async throws -> [String] {
 
             let second = try await client.upload(try Fixtures.bytes("photo.webp"), to: hash, tokens: tokens)
             let v2 = try #require(second.json["version"] as? String)
+            let o2 = try #require(second.json["original"] as? String)
             #expect(second.status == .ok && v2 != v1)
-            #expect(try await listing(s3, prefix: prefix) == ["\(hash.value)/\(v2)"])
+            #expect(try await listing(s3, prefix: prefix) == ["\(hash.value)/\(o2)"])
             print("bucket after re-upload: \(try await listing(s3, prefix: prefix))")
             #expect(try await client.get("/\(hash.value)?s=64").headers[.contentType] == "image/webp")
 

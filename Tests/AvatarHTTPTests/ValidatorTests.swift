@@ -69,7 +69,7 @@ import Testing
             let first = try await client.upload(try Fixtures.bytes("photo.jpg"), to: hash, tokens: tokens)
             let before = try await client.get("/\(hash.value).png?s=64")
             let firstFiles = server.originalFiles
-            #expect(firstFiles == ["01/\(hash.value)/\(first.json["version"] as! String)"])
+            #expect(firstFiles == ["01/\(hash.value)/\(first.json["original"] as! String)"])
 
             let second = try await client.upload(try Fixtures.bytes("photo.webp"), to: hash, tokens: tokens)
             #expect(second.status == .ok)
@@ -78,11 +78,11 @@ import Testing
             let after = try await client.get("/\(hash.value).png?s=64")
             #expect(after.headers[.eTag] != before.headers[.eTag])
             #expect(after.bytes != before.bytes)
-            #expect(server.originalFiles == ["01/\(hash.value)/\(second.json["version"] as! String)"])
+            #expect(server.originalFiles == ["01/\(hash.value)/\(second.json["original"] as! String)"])
 
             let identical = try await client.upload(try Fixtures.bytes("photo.webp"), to: hash, tokens: tokens)
             #expect(identical.status == .ok && identical.json["version"] as? String == second.json["version"] as? String)
-            #expect(server.originalFiles == ["01/\(hash.value)/\(second.json["version"] as! String)"])
+            #expect(server.originalFiles == ["01/\(hash.value)/\(second.json["original"] as! String)"])
             #expect(try await client.get("/\(hash.value).png?s=64").bytes == after.bytes)
 
             let token = try await tokens.token(for: hash, ttl: 60)

@@ -10,7 +10,7 @@ import Testing
     let hash = AvatarHash("0123456789abcdef0123456789abcdef")!
 
     func facts(version: String, rating: Rating = .g) -> AvatarFacts {
-        AvatarFacts(hash: hash, version: version, format: .jpeg, width: 10, height: 20, bytes: 300, rating: rating)
+        AvatarFacts(hash: hash, original: version, format: .jpeg, width: 10, height: 20, bytes: 300, rating: rating)
     }
 
     @Test func aFloodOfLookupsOfUnknownHashesIsAnsweredOrRefusedAtOnce() async throws {

@@ -67,11 +67,12 @@ struct ServiceFixture {
         let photo = try Fixtures.bytes("photo.jpg")
         let saved = try await fixture.service.upload(photo, for: fixture.hash, rating: .pg)
         #expect(saved.replaced == nil)
-        #expect(saved.record.version == OriginalVersion.of(photo))
+        #expect(saved.record.original == OriginalVersion.of(photo))
+        #expect(saved.record.version == OriginalVersion.of(original: saved.record.original, crop: saved.record.crop))
         #expect(saved.record.format == .jpeg && saved.record.width == 300 && saved.record.height == 200)
         #expect(saved.record.bytes == photo.count && saved.record.rating == .pg)
-        #expect(fixture.originalFiles == ["01/\(fixture.hash.value)/\(saved.record.version)"])
-        #expect(try await fixture.originals.get(OriginalKey(hash: fixture.hash, version: saved.record.version)) == photo)
+        #expect(fixture.originalFiles == ["01/\(fixture.hash.value)/\(saved.record.original)"])
+        #expect(try await fixture.originals.get(OriginalKey(hash: fixture.hash, version: saved.record.original)) == photo)
     }
 
     @Test func reuploadReplacesTheOriginalAndIdenticalReuploadKeepsIt() async throws {
@@ -80,10 +81,10 @@ struct ServiceFixture {
         let second = try await fixture.service.upload(try Fixtures.bytes("photo.png"), for: fixture.hash, rating: .g)
         #expect(second.replaced?.version == first.record.version)
         #expect(second.record.createdAt == first.record.createdAt)
-        #expect(fixture.originalFiles == ["01/\(fixture.hash.value)/\(second.record.version)"])
+        #expect(fixture.originalFiles == ["01/\(fixture.hash.value)/\(second.record.original)"])
         let again = try await fixture.service.upload(try Fixtures.bytes("photo.png"), for: fixture.hash, rating: .g)
         #expect(again.record.version == second.record.version)
-        #expect(fixture.originalFiles == ["01/\(fixture.hash.value)/\(second.record.version)"])
+        #expect(fixture.originalFiles == ["01/\(fixture.hash.value)/\(second.record.original)"])
     }
 
     @Test(arguments: ["truncated.jpg", "image.svg", "pixel-bomb.png", "not-an-image.txt"])
@@ -108,7 +109,7 @@ struct ServiceFixture {
     @Test func aMissingOriginalIsNotFound() async throws {
         let fixture = try ServiceFixture()
         let saved = try await fixture.service.upload(try Fixtures.bytes("photo.jpg"), for: fixture.hash, rating: .g)
-        try await fixture.originals.delete(OriginalKey(hash: fixture.hash, version: saved.record.version))
+        try await fixture.originals.delete(OriginalKey(hash: fixture.hash, version: saved.record.original))
         // Above the master's size, so the render needs the original itself.
         let size = RenderParameters.masterSize + 1
         await #expect(throws: AvatarError.notFound) {
@@ -180,7 +181,7 @@ struct ServiceFixture {
                 }
             }
             let record = try await node.index.record(for: node.hash)
-            let expected = record.map { ["01/\(node.hash.value)/\($0.version)"] } ?? []
+            let expected = record.map { ["01/\(node.hash.value)/\($0.original)"] } ?? []
             #expect(node.originalFiles == expected, "round \(round): \(operations)")
         }
         let report = try await ConsistencyCheck(index: node.index, originals: node.originals, cachePath: node.root + "/cache")

@@ -38,14 +38,14 @@ import Testing
     @Test func leftoversAreReportedAndRemovedOnlyOnceOldEnough() async throws {
         let stored = try await node.service.upload(try Fixtures.bytes("photo.jpg"), for: node.hash, rating: .g)
         let key = try await orphan([9, 9, 9])
-        let temporary = "\(node.root)/originals/01/\(node.hash.value)/.\(stored.record.version).crash.tmp"
+        let temporary = "\(node.root)/originals/01/\(node.hash.value)/.\(stored.record.original).crash.tmp"
         try Data([1]).write(to: URL(fileURLWithPath: temporary))
         let aside = node.root + "/cache.unusable-1700000000"
         try FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true)
 
         let found = try await check()
         #expect(found.orphans == ["ab/\(other.value)/\(key.version)"])
-        #expect(found.temporaries == ["01/\(node.hash.value)/.\(stored.record.version).crash.tmp"])
+        #expect(found.temporaries == ["01/\(node.hash.value)/.\(stored.record.original).crash.tmp"])
         #expect(found.unusable == [aside])
         #expect(found.isConsistent && found.originals == 2 && found.records == 1)
 
@@ -57,17 +57,17 @@ import Testing
         #expect(repaired.repaired == 3)
         #expect(try await node.originals.get(key) == nil)
         #expect(!FileManager.default.fileExists(atPath: temporary) && !FileManager.default.fileExists(atPath: aside))
-        #expect(try await node.originals.get(OriginalKey(hash: node.hash, version: stored.record.version)) != nil)
+        #expect(try await node.originals.get(OriginalKey(hash: node.hash, version: stored.record.original)) != nil)
         let after = try await check()
         #expect(after.orphans.isEmpty && after.temporaries.isEmpty && after.unusable.isEmpty && after.originals == 1)
     }
 
     @Test func aRecordWithoutItsOriginalIsInconsistentAndRepairNeverTouchesItsPeers() async throws {
         let stored = try await node.service.upload(try Fixtures.bytes("photo.png"), for: node.hash, rating: .g)
-        try await node.originals.delete(OriginalKey(hash: node.hash, version: stored.record.version))
+        try await node.originals.delete(OriginalKey(hash: node.hash, version: stored.record.original))
         let report = try await check(repair: true, minAge: 0)
         #expect(!report.isConsistent)
-        #expect(report.missingOriginals == ["\(node.hash.value)/\(stored.record.version)"])
+        #expect(report.missingOriginals == ["\(node.hash.value)/\(stored.record.original)"])
         #expect(try await node.index.record(for: node.hash) == stored.record)
     }
 
@@ -86,7 +86,7 @@ import Testing
         for _ in 0..<2_100 {
             let hash = AvatarHash((0..<32).map { _ in String(Int.random(in: 0..<16, using: &generator), radix: 16) }.joined())!
             _ = try await node.index.save(
-                AvatarFacts(hash: hash, version: OriginalVersion.of(Array(hash.value.utf8)), format: .png, width: 1, height: 1,
+                AvatarFacts(hash: hash, original: OriginalVersion.of(Array(hash.value.utf8)), format: .png, width: 1, height: 1,
                     bytes: 1, rating: .g),
                 at: Date())
         }

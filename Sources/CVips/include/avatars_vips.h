@@ -36,6 +36,25 @@ int avatars_vips_decode_fully(const void *buf, size_t len, double seconds, int *
 /// size x size; without, they keep their pixels (at most size x size, for a master).
 int avatars_vips_thumbnail(const void *buf, size_t len, int size, int enlarge, VipsImage **out);
 
+/// Shrink-on-load to fit within width x height, keeping the aspect ratio and the whole
+/// picture (no crop), EXIF auto-rotated, first frame only; smaller originals keep their pixels.
+int avatars_vips_thumbnail_fit(const void *buf, size_t len, int width, int height, VipsImage **out);
+
+/// The area at left, top of width x height, moved left and up as far as needed to lie inside
+/// the image; fails when the image is smaller than the area.
+int avatars_vips_extract_inside(VipsImage *in, int left, int top, int width, int height, VipsImage **out);
+
+/// Evaluates the image into memory, so several steps may read it in any order.
+int avatars_vips_copy_memory(VipsImage *in, VipsImage **out);
+
+/// libvips' attention smartcrop of a side x side square: writes where that square's
+/// top-left corner lies in the image.
+int avatars_vips_attention_square(VipsImage *in, int side, int *left, int *top);
+
+/// The image as 8-bit grey pixels (alpha flattened onto white), one byte per pixel, rows
+/// of the image's width; free *pixels with g_free.
+int avatars_vips_grey_pixels(VipsImage *in, void **pixels, size_t *len);
+
 /// Exactly size x size from an image already in memory (a master): the centre square,
 /// resampled with Lanczos 3 (alpha premultiplied), upscaling allowed.
 int avatars_vips_square(VipsImage *in, int size, VipsImage **out);
