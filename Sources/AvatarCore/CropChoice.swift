@@ -24,12 +24,12 @@ public enum CropChoice: Sendable, Equatable {
             var numbers: [Int] = []
             for field in fields {
                 guard !field.isEmpty, field.utf8.count <= 10, field.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                    let number = Int(field), number <= Self.largestCoordinate
+                    let number = Int(field)
                 else { return nil }
                 numbers.append(number)
             }
-            guard numbers[2] > 0, numbers[3] > 0 else { return nil }
-            self = .box(CropBox(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]))
+            guard let box = CropBox(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]) else { return nil }
+            self = .box(box)
         }
     }
 }
@@ -41,6 +41,14 @@ public struct CropBox: Sendable, Equatable {
     public let y: Int
     public let width: Int
     public let height: Int
+
+    /// `nil` for a negative value, a side of zero, or a value above `CropChoice.largestCoordinate`.
+    public init?(x: Int, y: Int, width: Int, height: Int) {
+        let limit = 0...CropChoice.largestCoordinate
+        guard limit.contains(x), limit.contains(y), limit.contains(width), limit.contains(height), width > 0, height > 0
+        else { return nil }
+        (self.x, self.y, self.width, self.height) = (x, y, width, height)
+    }
 
     /// The square this box asks for in an upright `width` x `height` original: side
     /// `min(w, h)`, centred in the box. `nil` when the box reaches outside the original.

@@ -92,6 +92,30 @@ extension Duration {
         }
     }
 
+    /// A re-crop on A: B shows the new square within a second, and the bucket still holds
+    /// the one original, byte for byte.
+    @Test func aRecropOnOneNodeIsSeenOnTheOtherWithinASecond() async throws {
+        let (nodeA, nodeB, prefix) = try await twoNodes("recrop")
+        let hash = TestHashes.md5
+        try await nodeA.run { a, tokens in
+            try await nodeB.run { b, _ in
+                let quadrants = try Fixtures.bytes("quadrants.png")
+                _ = try await a.upload(quadrants, to: hash, tokens: tokens, query: "?crop=0,0,100,50")
+                let shown = try await poll { near(try await b.middle(hash), quadrantColours[0].rgb) }
+                #expect(shown != nil)
+                let objects = try await listing(s3, prefix: prefix)
+                let patched = try await a.patch(hash, tokens: tokens, query: "?crop=100,50,100,50")
+                #expect(patched.status == .ok)
+                let seen = try await poll { near(try await b.middle(hash), quadrantColours[3].rgb) }
+                print("two-node latency: re-crop visible \(seen?.milliseconds ?? -1) ms")
+                #expect(seen != nil && (seen ?? .seconds(9)) < .seconds(1))
+                #expect(try await listing(s3, prefix: prefix) == objects && objects.count == 1)
+                let key = try #require(objects.first)
+                #expect(try await object(s3, key: prefix + key) == quadrants)
+            }
+        }
+    }
+
     /// Two nodes on a fresh database and one bucket prefix.
     func twoNodes(_ label: String) async throws -> (LiveServer, LiveServer, String) {
         let database = try await postgres.freshDatabase()

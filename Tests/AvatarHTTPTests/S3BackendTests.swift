@@ -22,6 +22,15 @@ func s3Environment(_ server: TestS3, prefix: String, secret: String? = nil, time
     ]
 }
 
+/// The bytes of the object under `key` in the test bucket.
+func object(_ server: TestS3, key: String) async throws -> [UInt8]? {
+    let client = S3Client(settings: S3Settings(
+        endpoint: URL(string: server.endpoint)!, bucket: server.bucket,
+        credentials: S3Credentials(accessKeyId: server.accessKey, secretAccessKey: server.secretKey)))
+    defer { Task { try await client.shutdown() } }
+    return try await client.getObject(key).map { Array($0.readableBytesView) }
+}
+
 func listing(_ server: TestS3, prefix: String) async throws -> [String] {
     let client = S3Client(settings: S3Settings(
         endpoint: URL(string: server.endpoint)!, bucket: server.bucket,

@@ -38,6 +38,23 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
     }
 
     @Test(arguments: IndexBackend.allCases)
+    func aCropAndItsOriginalRoundTrip(backend: IndexBackend) async throws {
+        try await backend.withIndex { index in
+            let hash = AvatarHash(String(repeating: "cd", count: 32))!
+            for source in [AvatarCrop.Source.user, .faces, .attention] {
+                let crop = AvatarCrop(x: 12, y: 34, size: 400, source: source)
+                let facts = AvatarFacts(
+                    hash: hash, original: "0123456789abcdef0123", crop: crop, format: .jpeg, width: 640, height: 480, bytes: 1,
+                    rating: .g)
+                let saved = try await index.save(facts, at: Date())
+                #expect(saved.record.crop == crop && saved.record.original == "0123456789abcdef0123")
+                #expect(saved.record.version == OriginalVersion.of(original: "0123456789abcdef0123", crop: crop))
+                #expect(try await index.record(for: hash) == saved.record)
+            }
+        }
+    }
+
+    @Test(arguments: IndexBackend.allCases)
     func saveReplaceRemove(backend: IndexBackend) async throws {
         try await backend.withIndex { index in
             let hash = AvatarHash(String(repeating: "ab", count: 32))!
@@ -124,6 +141,24 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
         }
         #expect(applied.sorted() == [1, 2])
         #expect(try await Migrations.apply(url: database.url, logger: logger).isEmpty)
+    }
+
+    @Test func rowsFromBeforeCropsReadAsTheirCentreSquare() async throws {
+        let postgres = try TestPostgres.fromEnvironment()
+        let database = try await postgres.freshDatabase()
+        let logger = Logger(label: "old rows")
+        try await Migrations.apply(url: database.url, logger: logger)
+        try await postgres.execute(
+            """
+            INSERT INTO avatars (hash, version, format, width, height, bytes, rating, created_at, updated_at)
+            VALUES ('0123456789abcdef0123456789abcdef', 'a6d45933a51e7943cf28', 'jpeg', 300, 200, 4980, 'g', now(), now())
+            """, database: database.url.database)
+        let index = PostgresAvatarIndex(url: database.url, maxConnections: 2, timeout: .seconds(20), logger: logger)
+        let running = Task { try await index.run() }
+        defer { running.cancel() }
+        let record = try #require(try await index.record(for: AvatarHash("0123456789abcdef0123456789abcdef")!))
+        #expect(record.original == "a6d45933a51e7943cf28" && record.version == "a6d45933a51e7943cf28")
+        #expect(record.crop == AvatarCrop(x: 50, y: 0, size: 200, source: .centre))
     }
 
     @Test func anUnreachableServerIsUnavailableWithinTheDeadline() async throws {
