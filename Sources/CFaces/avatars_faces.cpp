@@ -1,5 +1,6 @@
 #include "avatars_faces.h"
 
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -7,23 +8,32 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
-struct avatars_faces {
+// A CascadeClassifier keeps working buffers between calls, so calls on one must not overlap:
+// each copy has its own lock, and there is a copy per thread that may detect at once.
+struct avatars_cascade {
     cv::CascadeClassifier classifier;
-    // A CascadeClassifier keeps working buffers between calls, so calls on one must not overlap.
     std::mutex turn;
 };
 
-extern "C" avatars_faces *avatars_faces_load(const char *path) {
+struct avatars_faces {
+    std::vector<std::unique_ptr<avatars_cascade>> copies;
+};
+
+extern "C" avatars_faces *avatars_faces_load(const char *path, int copies) {
+    if (copies < 1)
+        return nullptr;
     try {
         // Detection is one step of an upload on a render thread; OpenCV's own pool would
         // take the other cores from the renders.
         cv::setNumThreads(0);
-        auto *detector = new avatars_faces();
-        if (!detector->classifier.load(path) || detector->classifier.empty()) {
-            delete detector;
-            return nullptr;
+        auto detector = std::make_unique<avatars_faces>();
+        for (int i = 0; i < copies; i++) {
+            auto copy = std::make_unique<avatars_cascade>();
+            if (!copy->classifier.load(path) || copy->classifier.empty())
+                return nullptr;
+            detector->copies.push_back(std::move(copy));
         }
-        return detector;
+        return detector.release();
     } catch (...) {
         return nullptr;
     }
@@ -43,11 +53,23 @@ extern "C" int avatars_faces_detect(avatars_faces *detector, const unsigned char
         cv::Mat equalized;
         cv::equalizeHist(image, equalized);
         std::vector<cv::Rect> faces;
-        {
-            std::lock_guard<std::mutex> lock(detector->turn);
-            detector->classifier.detectMultiScale(
-                equalized, faces, 1.1, 5, 0, cv::Size(min_side, min_side));
+        // A free copy if there is one, else the first, in turn.
+        avatars_cascade *chosen = nullptr;
+        std::unique_lock<std::mutex> lock;
+        for (auto &copy : detector->copies) {
+            std::unique_lock<std::mutex> attempt(copy->turn, std::try_to_lock);
+            if (attempt.owns_lock()) {
+                chosen = copy.get();
+                lock = std::move(attempt);
+                break;
+            }
         }
+        if (!chosen) {
+            chosen = detector->copies.front().get();
+            lock = std::unique_lock<std::mutex>(chosen->turn);
+        }
+        chosen->classifier.detectMultiScale(equalized, faces, 1.1, 5, 0, cv::Size(min_side, min_side));
+        lock.unlock();
         const int found = static_cast<int>(faces.size());
         for (int i = 0; i < found && i < max; i++) {
             boxes[4 * i] = faces[i].x;

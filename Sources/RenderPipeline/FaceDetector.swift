@@ -1,7 +1,8 @@
 import CFaces
 
-/// OpenCV's cascade face detector (`images.faceCascade`), loaded once. Detections on it
-/// take turns in the shim, each on the calling thread alone, which is why it may be shared.
+/// OpenCV's cascade face detector (`images.faceCascade`), loaded once with a copy per
+/// render thread. The shim gives each detection a copy of its own, on the calling thread
+/// alone, which is why it may be shared.
 public final class FaceDetector: @unchecked Sendable {
     /// Debian's frontal-face Haar cascade, from `opencv-data`.
     public static let debianCascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
@@ -11,8 +12,8 @@ public final class FaceDetector: @unchecked Sendable {
     private let detector: OpaquePointer
 
     /// `nil` when the cascade file cannot be loaded.
-    public init?(cascade path: String) {
-        guard let detector = avatars_faces_load(path) else { return nil }
+    public init?(cascade path: String, threads: Int) {
+        guard let detector = avatars_faces_load(path, Int32(clamping: max(1, threads))) else { return nil }
         self.detector = detector
     }
 

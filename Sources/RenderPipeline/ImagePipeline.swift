@@ -14,7 +14,7 @@ public final class ImagePipeline: Sendable {
         try Vips.start()
         self.settings = settings
         self.logger = logger
-        faces = settings.faceCascade.flatMap { FaceDetector(cascade: $0) }
+        faces = settings.faceCascade.flatMap { FaceDetector(cascade: $0, threads: settings.renderConcurrency) }
         if let cascade = settings.faceCascade, faces == nil {
             logger.warning(
                 "the face cascade could not be loaded; auto crops use attention only", metadata: ["images.faceCascade": "\(cascade)"])
