@@ -10,7 +10,7 @@ public enum CropChoice: Sendable, Equatable {
 
     /// Box coordinates above this are refused: no accepted original is this large, and
     /// sums of such values cannot overflow.
-    static let largestCoordinate = 1_000_000_000
+    public static let largestCoordinate = 1_000_000_000
 
     /// Parses `auto`, `centre`, `center` or four comma-separated decimal integers; `nil`
     /// for anything else (decimals, signs, spaces, three numbers, a side of zero).

@@ -79,7 +79,10 @@ struct AvatarController {
         guard let token = Self.token(request) else { throw AvatarError.unauthorized(reason: "a token is required") }
         try await tokens.authorize(token, for: hash)
         var text = request.uri.queryParameters.get("crop")
-        if text == nil { text = try await RecropBody.crop(request) }
+        if text == nil {
+            context.continueIfExpected(request)
+            text = try await RecropBody.crop(request)
+        }
         guard let crop = try RenderRequest.crop(text) else {
             throw AvatarError.invalidParameter(name: "crop", reason: "a re-crop needs a crop")
         }

@@ -16,6 +16,11 @@ public struct AvatarFacts: Sendable, Equatable {
     public var height: Int
     public var bytes: Int
     public var rating: Rating
+    /// Set for a re-crop: the original the square was found in. Then the save happens only
+    /// over a record naming that original (`.notFound` without one, `.conflict` over
+    /// another), keeping that record's rating; checked by the store in the save's own
+    /// transaction, so no cache or other node can make it point at a removed original.
+    public var recropOf: String?
 
     /// `crop` defaults to the original's centre square.
     public init(
@@ -74,13 +79,24 @@ extension AvatarIndex {
     public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? { nil }
 }
 
+extension AvatarFacts {
+    /// Why these facts may not replace `previous`: a re-crop of an original `previous` does
+    /// not name. Every store asks this inside the transaction that saves.
+    public func refusal(over previous: AvatarRecord?) -> AvatarError? {
+        guard let recropOf else { return nil }
+        guard let previous else { return .notFound }
+        return previous.original == recropOf ? nil : .conflict
+    }
+}
+
 extension AvatarRecord {
-    /// The record `facts` make when they replace `previous` (or create a new one) at `now`.
+    /// The record `facts` make when they replace `previous` (or create a new one) at `now`;
+    /// a re-crop keeps `previous`'s rating.
     public init(_ facts: AvatarFacts, replacing previous: AvatarRecord?, at now: Date) {
         self.init(
             hash: facts.hash, version: facts.version, original: facts.original, crop: facts.crop,
-            format: facts.format, width: facts.width,
-            height: facts.height, bytes: facts.bytes, rating: facts.rating,
+            format: facts.format, width: facts.width, height: facts.height, bytes: facts.bytes,
+            rating: facts.recropOf != nil ? previous?.rating ?? facts.rating : facts.rating,
             createdAt: previous?.createdAt ?? now, updatedAt: now)
     }
 }

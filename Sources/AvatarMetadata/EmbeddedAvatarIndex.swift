@@ -48,6 +48,7 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
             try environment.write { txn in
                 let key = Array(facts.hash.value.utf8)
                 let previous = try Self.decode(txn.bytes(records, key: key))
+                if let refusal = facts.refusal(over: previous) { throw refusal }
                 let record = AvatarRecord(facts, replacing: previous, at: now)
                 try txn.put(records, key: key, value: Self.encoder.encode(record))
                 return SavedRecord(record: record, replaced: previous)
@@ -123,6 +124,8 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
             return try await pool.run(startingWithin: limit) { try body(environment, records) }
         } catch is BlockingWorkPool.Full {
             throw .overloaded
+        } catch let refusal as AvatarError {
+            throw refusal
         } catch {
             throw .storageUnavailable(reason: "\(what): \(error)")
         }

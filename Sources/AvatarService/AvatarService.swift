@@ -73,7 +73,7 @@ public final class AvatarService: Sendable {
         switch shown {
         case .avatar(let record, let parameters):
             return try await cachedRender(shown) {
-                if parameters.rendersFromMaster {
+                if parameters.rendersFromMaster(of: record.crop) {
                     return try await self.pipeline.render(master: try await self.master(of: record), parameters: parameters)
                 }
                 return try await self.pipeline.render(
@@ -220,15 +220,13 @@ public final class AvatarService: Sendable {
             throw .internalFailure(reason: "reading the original failed: \(error)")
         }
         let crop = try await pipeline.square(for: choice, of: bytes, width: current.width, height: current.height)
-        let saved = try await change(hash) { [index] () throws(AvatarError) in
-            // Saved only over the original it was found in: else a re-crop racing an upload
-            // could point the record back at an original that upload removed.
-            guard let now = try await index.record(for: hash), now.original == current.original else { throw .conflict }
-            let facts = AvatarFacts(
-                hash: hash, original: now.original, crop: crop, format: now.format, width: now.width, height: now.height,
-                bytes: now.bytes, rating: now.rating)
-            return try await index.save(facts, at: Date())
-        }
+        var facts = AvatarFacts(
+            hash: hash, original: current.original, crop: crop, format: current.format, width: current.width,
+            height: current.height, bytes: current.bytes, rating: current.rating)
+        // Saved only over the original the square was found in, checked by the store itself:
+        // else a re-crop racing an upload could point the record back at a removed original.
+        facts.recropOf = current.original
+        let saved = try await change(hash) { [index, facts] () throws(AvatarError) in try await index.save(facts, at: Date()) }
         await keepMaster(of: bytes, record: saved.record)
         return saved
     }

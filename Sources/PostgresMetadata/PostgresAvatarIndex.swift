@@ -61,7 +61,8 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     public func save(_ facts: AvatarFacts, at now: Date) async throws(AvatarError) -> SavedRecord {
         let logger = logger
         let client = client
-        return try await call {
+        // A refusal leaves the transaction as a value: thrown inside, PostgresNIO would wrap it.
+        return try await call { () async throws -> Result<SavedRecord, AvatarError> in
             try await client.withTransaction(logger: logger) { connection in
                 let hash = facts.hash.value
                 // Serialises uploads of one hash, so each learns exactly which version it replaced.
@@ -75,6 +76,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
                 {
                     previous = try Self.record(row)
                 }
+                if let refusal = facts.refusal(over: previous) { return .failure(refusal) }
                 let record = AvatarRecord(facts, replacing: previous, at: now)
                 try await connection.query(
                     """
@@ -90,9 +92,9 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
                         crop_y = EXCLUDED.crop_y, crop_size = EXCLUDED.crop_size, crop_source = EXCLUDED.crop_source
                     """, logger: logger)
                 try await connection.query("SELECT pg_notify(\(Self.channel), \(hash))", logger: logger)
-                return SavedRecord(record: record, replaced: previous)
+                return .success(SavedRecord(record: record, replaced: previous))
             }
-        }
+        }.get()
     }
 
     public func remove(_ hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
@@ -257,7 +259,8 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
         "hash, version, format, width, height, bytes, rating, created_at, updated_at, original, crop_x, crop_y, crop_size, crop_source"
 
     /// A row as a record; rows saved before crops existed (NULL crop columns) show their
-    /// original's centre square.
+    /// original's centre square. So do rows whose crop columns do not name their version: a
+    /// node from before crops, during a rolling upgrade, rewrote the row and left them stale.
     private static func record(_ row: PostgresRow) throws -> AvatarRecord {
         let (hash, version, format, width, height, bytes, rating, createdAt, updatedAt, original, x, y, size, source) =
             try row.decode((String, String, String, Int, Int, Int, String, Date, Date, String?, Int?, Int?, Int?, String?).self)
@@ -271,8 +274,11 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
             }
             crop = AvatarCrop(x: x, y: y, size: size, source: sourceValue)
         }
+        if let known = crop, let original, OriginalVersion.of(original: original, crop: known) != version {
+            crop = nil
+        }
         return AvatarRecord(
-            hash: hashValue, version: version, original: original, crop: crop, format: imageFormat, width: width,
+            hash: hashValue, version: version, original: crop == nil ? nil : original, crop: crop, format: imageFormat, width: width,
             height: height, bytes: bytes, rating: ratingValue, createdAt: createdAt, updatedAt: updatedAt)
     }
 }

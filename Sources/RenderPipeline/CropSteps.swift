@@ -20,13 +20,14 @@ enum CropSteps {
             original, width: max(1, Int((Double(width) * shrink).rounded())),
             height: max(1, Int((Double(height) * shrink).rounded())))
         let small = try RenderSteps.inMemory(RenderSteps.toSRGB(fitted), by: deadline)
-        let scale = Double(width) / Double(max(1, small.width))
+        // Each axis by its own ratio: shrinking rounds each side on its own.
+        let scaleX = Double(width) / Double(max(1, small.width)), scaleY = Double(height) / Double(max(1, small.height))
         if let detector {
             let minSide = max(smallestFace, min(small.width, small.height) / 12)
             let found = try RenderSteps.grey(small, by: deadline) {
                 detector.faces(in: $0, width: small.width, height: small.height, minSide: minSide)
             }
-            let faces = (found ?? []).map { $0.scaled(by: scale).clamped(width: width, height: height) }
+            let faces = (found ?? []).map { $0.scaled(x: scaleX, y: scaleY).clamped(width: width, height: height) }
             if let square = FaceFraming.square(around: faces.filter { $0.width > 0 && $0.height > 0 }, width: width, height: height) {
                 return square
             }
@@ -34,28 +35,36 @@ enum CropSteps {
         let side = min(width, height)
         let spot = try RenderSteps.attention(small, side: min(small.width, small.height))
         return AvatarCrop(
-            x: min(max(0, Int((Double(spot.left) * scale).rounded())), width - side),
-            y: min(max(0, Int((Double(spot.top) * scale).rounded())), height - side),
+            x: min(max(0, Int((Double(spot.left) * scaleX).rounded())), width - side),
+            y: min(max(0, Int((Double(spot.top) * scaleY).rounded())), height - side),
             size: side, source: .attention)
     }
 
-    /// The square `crop` at exactly `size` pixels, sRGB: shrunk on load as far as the square
-    /// allows (never enlarged there), cut out, then resampled to `size`.
+    /// The square `crop` at exactly `size` pixels, sRGB: decoded at a power-of-two shrink
+    /// that keeps the square at least `size` (what JPEG shrink-on-load gives without a
+    /// resample of the whole picture), cut out, and only then resampled to `size`.
     static func square(_ original: ImageBytes, crop: AvatarCrop, width: Int, height: Int, size: Int)
         throws(RenderFailure) -> VipsImageHandle
     {
         guard crop.fits(width: width, height: height) else {
             throw RenderFailure(step: "cut", message: "the square \(crop) lies outside \(width)x\(height)")
         }
-        let shrink = min(1, Double(size) / Double(crop.size))
-        let fitted = try RenderSteps.fit(
-            original, width: max(1, Int((Double(width) * shrink).rounded())),
-            height: max(1, Int((Double(height) * shrink).rounded())))
-        // The decoded copy's own scale: shrink-on-load rounds its sides.
-        let scale = Double(fitted.width) / Double(width)
-        let side = max(1, min(Int((Double(crop.size) * scale).rounded()), fitted.width, fitted.height))
+        // Rounded up, as JPEG's shrink on load rounds: then nothing is left to resample.
+        let shrink = loadShrink(crop.size, to: size)
+        let fitted = try RenderSteps.fit(original, width: (width + shrink - 1) / shrink, height: (height + shrink - 1) / shrink)
+        // The decoded copy's own scale on each axis: shrinking rounds each side on its own.
+        let scaleX = Double(fitted.width) / Double(width), scaleY = Double(fitted.height) / Double(height)
+        let side = max(1, min(Int((Double(crop.size) * min(scaleX, scaleY)).rounded()), fitted.width, fitted.height))
         let cut = try RenderSteps.cut(
-            fitted, left: Int((Double(crop.x) * scale).rounded()), top: Int((Double(crop.y) * scale).rounded()), side: side)
+            fitted, left: Int((Double(crop.x) * scaleX).rounded()), top: Int((Double(crop.y) * scaleY).rounded()), side: side)
         return try RenderSteps.square(RenderSteps.toSRGB(cut), size: size)
+    }
+
+    /// The largest power of two, at most 8 (JPEG's largest shrink on load), by which a square
+    /// of `side` can be shrunk and still be at least `size`.
+    static func loadShrink(_ side: Int, to size: Int) -> Int {
+        var shrink = 1
+        while shrink < 8, side / (shrink * 2) >= size { shrink *= 2 }
+        return shrink
     }
 }

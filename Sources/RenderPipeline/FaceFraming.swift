@@ -23,11 +23,11 @@ struct PixelBox: Equatable, Sendable {
         return PixelBox(x: left, y: top, width: right - left, height: bottom - top)
     }
 
-    /// This box in an image `scale` times as large.
-    func scaled(by scale: Double) -> PixelBox {
+    /// This box in an image `x` times as wide and `y` times as tall.
+    func scaled(x scaleX: Double, y scaleY: Double) -> PixelBox {
         PixelBox(
-            x: Int((Double(x) * scale).rounded()), y: Int((Double(y) * scale).rounded()),
-            width: Int((Double(width) * scale).rounded()), height: Int((Double(height) * scale).rounded()))
+            x: Int((Double(x) * scaleX).rounded()), y: Int((Double(y) * scaleY).rounded()),
+            width: Int((Double(width) * scaleX).rounded()), height: Int((Double(height) * scaleY).rounded()))
     }
 }
 

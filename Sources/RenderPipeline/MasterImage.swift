@@ -25,7 +25,7 @@ public struct MasterImage: Sendable {
             for value in [width, height, bands] {
                 withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).bigEndian) { header.append(contentsOf: $0) }
             }
-            target.copyMemory(from: UnsafeRawBufferPointer(start: header, count: header.count))
+            header.withUnsafeBytes { target.copyMemory(from: $0) }
             UnsafeMutableRawBufferPointer(rebasing: target[Self.headerSize...]).copyMemory(from: pixels)
         }
         (self.width, self.height, self.bands) = (width, height, bands)

@@ -28,6 +28,11 @@ public struct RenderParameters: Hashable, Sendable {
         fingerprint = "p\(Self.pipelineVersion)-s\(size)-\(format.rawValue)-q\(quality)-e\(avifEffort)"
     }
 
-    /// Whether this render is made from the original's master rather than the original.
-    public var rendersFromMaster: Bool { size <= Self.masterSize }
+    /// Whether this render of `crop` is made from its master rather than the original: up
+    /// to the master's size, and at any size when the master holds every pixel of a chosen
+    /// square (so a tiny box never costs a decode of the whole original per size). The
+    /// centre square keeps the rule it had before crops, so its renders stay byte for byte.
+    public func rendersFromMaster(of crop: AvatarCrop) -> Bool {
+        size <= Self.masterSize || (crop.source != .centre && crop.size <= Self.masterSize)
+    }
 }

@@ -108,7 +108,7 @@ struct ServiceFixture {
 
     @Test func aMissingOriginalIsNotFound() async throws {
         let fixture = try ServiceFixture()
-        let saved = try await fixture.service.upload(try Fixtures.bytes("photo.jpg"), for: fixture.hash, rating: .g)
+        let saved = try await fixture.service.upload(try Fixtures.bytes("photo.jpg"), for: fixture.hash, rating: .g, crop: .centre)
         try await fixture.originals.delete(OriginalKey(hash: fixture.hash, version: saved.record.original))
         // Above the master's size, so the render needs the original itself.
         let size = RenderParameters.masterSize + 1
@@ -121,9 +121,22 @@ struct ServiceFixture {
         }
     }
 
+    @Test func everySizeOfASmallChosenSquareComesFromItsMaster() async throws {
+        let fixture = try ServiceFixture()
+        let box = try #require(CropBox(x: 100, y: 50, width: 100, height: 50))
+        let saved = try await fixture.service.upload(try Fixtures.bytes("quadrants.png"), for: fixture.hash, rating: .g, crop: .box(box))
+        try await fixture.originals.delete(OriginalKey(hash: fixture.hash, version: saved.record.original))
+        // The master holds every pixel of the 50 px square: no size needs the original again.
+        for size in [RenderParameters.masterSize + 1, 2048] {
+            let render = try await fixture.service.render(fixture.shown(saved.record, size: size, format: .png))
+            #expect(near(ImageProbe.pixel(render.bytes.readableBytesView.map { $0 }, x: size / 2, y: size / 2), quadrantColours[3].rgb))
+        }
+        #expect(fixture.counter("avatars_original_reads_total") == 0)
+    }
+
     @Test func sizesUpToTheMasterSizeComeFromOneMasterOnEveryNode() async throws {
         let first = try ServiceFixture()
-        let saved = try await first.service.upload(try Fixtures.bytes("photo.png"), for: first.hash, rating: .g)
+        let saved = try await first.service.upload(try Fixtures.bytes("photo.png"), for: first.hash, rating: .g, crop: .centre)
         #expect(first.counter("avatars_masters_total") == 1)
         let sizes = [16, 80, 200, RenderParameters.masterSize]
         var firstBytes: [[UInt8]] = []
@@ -151,7 +164,7 @@ struct ServiceFixture {
         #expect(second.counter("avatars_masters_total") == 1)
         #expect(second.counter("avatars_original_reads_total") == 1)
 
-        // Larger sizes are rendered from the original.
+        // Larger sizes of the centre square are rendered from the original.
         _ = try await first.service.render(first.shown(saved.record, size: RenderParameters.masterSize + 1, format: .png))
         #expect(first.counter("avatars_original_reads_total") == 1)
     }

@@ -55,6 +55,30 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
     }
 
     @Test(arguments: IndexBackend.allCases)
+    func aRecropSavesOnlyOverItsOriginalAndKeepsTheRating(backend: IndexBackend) async throws {
+        try await backend.withIndex { index in
+            let hash = AvatarHash(String(repeating: "ef", count: 32))!
+            func recrop(of original: String) -> AvatarFacts {
+                var facts = AvatarFacts(
+                    hash: hash, original: original, crop: AvatarCrop(x: 0, y: 0, size: 10, source: .user), format: .png,
+                    width: 640, height: 480, bytes: 1, rating: .g)
+                facts.recropOf = original
+                return facts
+            }
+            await #expect(throws: AvatarError.notFound) { try await index.save(recrop(of: "a"), at: Date()) }
+            _ = try await index.save(facts(hash, "a", rating: .r), at: Date())
+            let saved = try await index.save(recrop(of: "a"), at: Date())
+            #expect(saved.record.original == "a" && saved.record.rating == .r && saved.record.crop.source == .user)
+            let replaced = try await index.save(facts(hash, "b"), at: Date())
+            await #expect(throws: AvatarError.conflict) { try await index.save(recrop(of: "a"), at: Date()) }
+            #expect(try await index.record(for: hash) == replaced.record)
+            _ = try await index.remove(hash)
+            await #expect(throws: AvatarError.notFound) { try await index.save(recrop(of: "b"), at: Date()) }
+            #expect(try await index.record(for: hash) == nil)
+        }
+    }
+
+    @Test(arguments: IndexBackend.allCases)
     func saveReplaceRemove(backend: IndexBackend) async throws {
         try await backend.withIndex { index in
             let hash = AvatarHash(String(repeating: "ab", count: 32))!
@@ -159,6 +183,15 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
         let record = try #require(try await index.record(for: AvatarHash("0123456789abcdef0123456789abcdef")!))
         #expect(record.original == "a6d45933a51e7943cf28" && record.version == "a6d45933a51e7943cf28")
         #expect(record.crop == AvatarCrop(x: 50, y: 0, size: 200, source: .centre))
+
+        // A node from before crops rewrote a row a new node had cropped: its stale crop
+        // columns do not name the version, so the row reads as that version's centre square.
+        try await postgres.execute(
+            """
+            UPDATE avatars SET original = '0000000000ffffffffff', crop_x = 1, crop_y = 2, crop_size = 3, crop_source = 'user'
+            """, database: database.url.database)
+        let stale = try #require(try await index.record(for: AvatarHash("0123456789abcdef0123456789abcdef")!))
+        #expect(stale.original == "a6d45933a51e7943cf28" && stale.crop == AvatarCrop(x: 50, y: 0, size: 200, source: .centre))
     }
 
     @Test func anUnreachableServerIsUnavailableWithinTheDeadline() async throws {

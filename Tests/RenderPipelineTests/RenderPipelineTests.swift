@@ -191,12 +191,12 @@ let unbounded = {
     }
 }
 
-/// Renders as the service does: sizes the master covers from the master, larger ones
-/// from the original.
+/// Renders the centre square as the service does: sizes the master covers from the master,
+/// larger ones from the original.
 func render(_ name: String, size: Int, _ format: ImageFormat) async throws -> [UInt8] {
     let original = try Fixtures.bytes(name)
     let parameters = pipeline.parameters(size: size, format: format)
-    if parameters.rendersFromMaster {
+    if parameters.rendersFromMaster(of: .centre(width: 1, height: 1)) {
         return try await pipeline.render(master: try await pipeline.master(of: original), parameters: parameters).bytes
     }
     return try await pipeline.render(original: original, parameters: parameters).bytes
