@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
+#include <opencv2/core/ocl.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
@@ -26,6 +27,8 @@ extern "C" avatars_faces *avatars_faces_load(const char *path, int copies) {
         // Detection is one step of an upload on a render thread; OpenCV's own pool would
         // take the other cores from the renders.
         cv::setNumThreads(0);
+        // Nor a GPU through OpenCL, which would make detections depend on the machine.
+        cv::ocl::setUseOpenCL(false);
         auto detector = std::make_unique<avatars_faces>();
         for (int i = 0; i < copies; i++) {
             auto copy = std::make_unique<avatars_cascade>();
