@@ -178,6 +178,17 @@ func originalContents(_ server: LiveServer) throws -> [String: Data] {
         }
     }
 
+    @Test func aCascadeThatCannotBeLoadedLeavesTheServerServingOnAttention() async throws {
+        let server = try LiveServer(["AVATARS_IMAGES_FACE_CASCADE": "/nonexistent/cascade.xml"])
+        try await server.run { client, tokens in
+            let put = try await client.upload(try Fixtures.bytes("face-off-centre.jpg"), to: hash, tokens: tokens)
+            #expect(put.status == .created)
+            #expect((put.json["crop"] as? [String: Any])?["source"] as? String == "attention")
+            #expect(try await client.get("/\(hash.value)?s=40").status == .ok)
+        }
+        #expect(server.logs.all.contains { $0.level == .warning && $0.message.contains("face cascade could not be loaded") })
+    }
+
     /// Renders of the centre square, as the build before crops made them (bytes' SHA-256
     /// prefix and ETag): records from before, and `crop=centre`, must not change.
     @Test func centreRendersTheBytesAndETagsOfBeforeCrops() async throws {
