@@ -1,4 +1,5 @@
 import AvatarAuth
+import Foundation
 import AvatarCore
 import AvatarHTTP
 import AvatarMetadata
@@ -27,6 +28,7 @@ public struct AvatarApplication {
         let cache: RenderCache
         let index: EmbeddedAvatarIndex?
         let stores: OriginalStores
+        let handlers: NicedTaskExecutor
     }
 
     public init(config: AppConfig, logger: Logger) async throws {
@@ -45,13 +47,16 @@ public struct AvatarApplication {
         let registry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: registry)
         let cache = try RenderCache(settings: config.cache, metricsFactory: metricsFactory, logger: logger)
-        resources = Resources(pipeline: pipeline, cache: cache, index: embedded, stores: stores)
+        let handlers = NicedTaskExecutor(
+            threads: ProcessInfo.processInfo.activeProcessorCount, niceness: config.http.handlerNiceness)
+        resources = Resources(pipeline: pipeline, cache: cache, index: embedded, stores: stores, handlers: handlers)
 
         let service = AvatarService(
             originals: originals, index: index, pipeline: pipeline, cache: cache,
             metrics: ServiceMetrics(factory: metricsFactory), logger: logger)
         let (router, server) = AvatarRouter.build(
-            service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory)
+            service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory,
+            handlers: handlers)
         if originals.isRemote {
             do {
                 try await originals.checkReady()
@@ -75,7 +80,7 @@ public struct AvatarApplication {
         -> (any AvatarIndex, EmbeddedAvatarIndex?, [any Service])
     {
         guard let postgres = config.postgres else {
-            let embedded = try EmbeddedAvatarIndex(path: config.metadataPath)
+            let embedded = try EmbeddedAvatarIndex(path: config.metadataPath, readerNiceness: config.http.handlerNiceness)
             return (CachedAvatarIndex(embedded, lifetime: .seconds(config.metadataCacheSeconds)), embedded, [])
         }
         try await Migrations.apply(url: postgres.url, logger: logger)
@@ -104,5 +109,6 @@ public struct AvatarApplication {
         try await resources.cache.close()
         try await resources.index?.shutdown()
         try await resources.stores.close()
+        try await resources.handlers.shutdown()
     }
 }

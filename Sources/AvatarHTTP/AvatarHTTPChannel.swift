@@ -22,11 +22,17 @@ public struct AvatarHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     public let responder: HTTPChannelHandler.Responder
     let answers: EventLoopAnswers
     let limit: ConnectionLimit
+    /// Where each connection's handling runs: threads below the event loops' priority.
+    let handlers: any TaskExecutor
 
-    init(responder: @escaping HTTPChannelHandler.Responder, answers: EventLoopAnswers, limit: ConnectionLimit) {
+    init(
+        responder: @escaping HTTPChannelHandler.Responder, answers: EventLoopAnswers, limit: ConnectionLimit,
+        handlers: any TaskExecutor
+    ) {
         self.responder = responder
         self.answers = answers
         self.limit = limit
+        self.handlers = handlers
     }
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -71,15 +77,18 @@ public struct AvatarHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    /// Serves the connection as `HTTP1Channel` does, but cancels its requests' tasks once the
-    /// client has gone (`ClientGoneHandler`): Hummingbird lets a handler run on after its
-    /// client has left, and a render nobody waits for any more should not take a render thread.
+    /// Serves the connection as `HTTP1Channel` does, but on `handlers`, and cancels its
+    /// requests' tasks once the client has gone (`ClientGoneHandler`): Hummingbird lets a
+    /// handler run on after its client has left, and a render nobody waits for any more
+    /// should not take a render thread.
     public func handle(value: Value, logger: Logger) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await handleHTTP(asyncChannel: value.asyncChannel, logger: logger) }
-            group.addTask { try? await value.clientGone.get() }
-            await group.next()
-            group.cancelAll()
+        await withTaskExecutorPreference(handlers) {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await handleHTTP(asyncChannel: value.asyncChannel, logger: logger) }
+                group.addTask { try? await value.clientGone.get() }
+                await group.next()
+                group.cancelAll()
+            }
         }
     }
 }

@@ -7,11 +7,12 @@ import Prometheus
 
 /// Builds the HTTP side of a node: the router (middleware from the outside in: metrics,
 /// common headers, errors, upload limit; then the operational and avatar routes) and the
-/// connections' channel, whose event-loop answers come from the same `AnswerDecision`.
+/// connections' channel, whose event-loop answers come from the same `AnswerDecision` and
+/// whose handlers run on `handlers` (`NicedTaskExecutor`).
 public enum AvatarRouter {
     public static func build(
         service: AvatarService, tokens: UploadTokens, settings: HTTPSettings, registry: PrometheusCollectorRegistry,
-        metricsFactory: PrometheusMetricsFactory
+        metricsFactory: PrometheusMetricsFactory, handlers: any TaskExecutor
     ) -> (router: Router<AvatarRequestContext>, server: HTTPServerBuilder) {
         let metrics = RequestMetrics(factory: metricsFactory)
         let decision = AnswerDecision(settings: settings, serverName: settings.serverName)
@@ -26,7 +27,7 @@ public enum AvatarRouter {
         let answers = EventLoopAnswers(service: service, decision: decision, settings: settings, metrics: metrics)
         let limit = ConnectionLimit(maximum: settings.connections.maxConnections)
         let server = HTTPServerBuilder { responder in
-            AvatarHTTPChannel(responder: responder, answers: answers, limit: limit)
+            AvatarHTTPChannel(responder: responder, answers: answers, limit: limit, handlers: handlers)
         }
         return (router, server)
     }

@@ -13,6 +13,11 @@ public struct HTTPSettings: Sendable, Equatable {
     public var connections = ConnectionSettings()
     /// Encoded answers the event loop replays (`http.answerCacheBytes`), at most this many bytes.
     public var answerCacheBytes = 32 << 20
+    /// The nice value (0 to 19) of the threads request handlers run on, and of the metadata
+    /// and render-cache readers they wait for (`http.handlerNiceness`): above 0, work that
+    /// needs the router (misses, refusals, uploads) yields the CPU to the event loops'
+    /// answers from memory.
+    public var handlerNiceness: Int32 = 10
 
     public init() {}
 }

@@ -19,13 +19,15 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     private let lockFiles: ChangeLockFiles
     static let changeWait = Duration.seconds(30)
 
-    public init(path: String, mapSize: Int = 1 << 30) throws {
+    /// `readerNiceness`: the nice value of the reader threads, which serve request handlers
+    /// and yield to the event loops as they do.
+    public init(path: String, mapSize: Int = 1 << 30, readerNiceness: Int32 = 0) throws {
         environment = try LMDBEnvironment(path: path, options: .init(mapSize: mapSize))
         try environment.clearStaleReaders()
         records = try environment.openDatabase("avatars")
         lockFiles = try ChangeLockFiles(directory: path + "/change-locks")
         writer = BlockingWorkPool(threads: 1)
-        readers = BlockingWorkPool(threads: 2, maxWaiting: Self.maxWaitingReads)
+        readers = BlockingWorkPool(threads: 2, maxWaiting: Self.maxWaitingReads, niceness: readerNiceness)
     }
 
     public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)

@@ -14,3 +14,14 @@ void avatars_limit_malloc_arenas(int arenas) {
 int avatars_set_thread_niceness(int niceness) {
     return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness);
 }
+
+int avatars_set_thread_niceness_once(int niceness) {
+    // One flag per thread: the nice value it was set to, plus one (0 means never set).
+    static __thread int set = 0;
+    if (set == niceness + 1)
+        return 0;
+    int result = avatars_set_thread_niceness(niceness);
+    if (result == 0)
+        set = niceness + 1;
+    return result;
+}

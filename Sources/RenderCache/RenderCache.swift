@@ -45,7 +45,7 @@ public final class RenderCache: Sendable {
         ages = opened.ages
         meta = opened.meta
         writer = BlockingWorkPool(threads: 1)
-        readers = BlockingWorkPool(threads: settings.readerThreads)
+        readers = BlockingWorkPool(threads: settings.readerThreads, niceness: settings.readerNiceness)
         metrics = RenderCacheMetrics(factory: metricsFactory)
         self.logger = logger
         let ages = opened.ages

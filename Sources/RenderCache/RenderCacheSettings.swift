@@ -15,6 +15,8 @@ public struct RenderCacheSettings: Sendable, Equatable {
 
     /// Threads that read the cache file, off the event loops and Swift's shared pool.
     public var readerThreads = 2
+    /// Their nice value: reads are for request handlers, which yield to the event loops too.
+    public var readerNiceness: Int32 = 0
 
     public init(path: String, maxBytes: Int, memoryBytes: Int = 128 << 20) {
         self.path = path

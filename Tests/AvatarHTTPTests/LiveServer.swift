@@ -32,6 +32,7 @@ struct LiveServer {
             "AVATARS_IMAGES_DEFAULT": "404",
             // Suites run side by side in this process: CPU priority between them is not under test.
             "AVATARS_IMAGES_RENDER_NICENESS": "0",
+            "AVATARS_HTTP_HANDLER_NICENESS": "0",
         ]
         environment = defaults.merging(overrides) { $1 }
     }

@@ -9,4 +9,8 @@ void avatars_limit_malloc_arenas(int arenas);
 /// CPU to the process's other threads. Returns 0, or -1 with errno set.
 int avatars_set_thread_niceness(int niceness);
 
+/// As avatars_set_thread_niceness, once per thread: later calls on a thread already set
+/// cost no system call. Returns 0, or -1 with errno set.
+int avatars_set_thread_niceness_once(int niceness);
+
 #endif

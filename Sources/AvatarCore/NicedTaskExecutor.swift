@@ -1,0 +1,34 @@
+import CProcess
+import NIOPosix
+
+/// A task executor on threads of their own, run at a nice value above the event loops'.
+///
+/// The request handlers run here: under a flood of requests that need the router (misses
+/// of unknown hashes, refused with `503`), the event loops keep the CPU they need to answer
+/// hits from memory, and the handlers still take all the CPU the loops leave. Handlers never
+/// block (blocking work has pools of its own), so one thread per core is enough.
+public final class NicedTaskExecutor: TaskExecutor {
+    private let pool: NIOThreadPool
+    private let niceness: Int32
+
+    public init(threads: Int, niceness: Int32) {
+        pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        self.niceness = niceness
+        pool.start()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        let niceness = niceness
+        pool.submit { _ in
+            if niceness > 0 { _ = avatars_set_thread_niceness_once(niceness) }
+            job.runSynchronously(on: executor)
+        }
+    }
+
+    /// Stops the threads once queued jobs have run.
+    public func shutdown() async throws {
+        try await pool.shutdownGracefully()
+    }
+}
