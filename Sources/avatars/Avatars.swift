@@ -16,6 +16,24 @@ struct Avatars: AsyncParsableCommand {
         subcommands: [Serve.self, Token.self, Migrate.self, Check.self],
         defaultSubcommand: Serve.self
     )
+
+    /// As ArgumentParser's own, except that a usage error (an unknown option, a bad value,
+    /// an invalid configuration) exits with status 2, as `check` documents for every error,
+    /// rather than the parser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
 }
 
 /// Options every subcommand shares.

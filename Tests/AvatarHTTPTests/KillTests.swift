@@ -144,5 +144,10 @@ import Testing
             #expect((clean[leftover] as? [String])?.isEmpty == true, "\(leftover): \(clean)")
         }
         #expect(clean["records"] as? Int == clean["originals"] as? Int)
+
+        // Usage errors are errors: status 2, as for every other error.
+        #expect(try Self.check(port: port, data: data, ["--no-such-option"]).0 == 2)
+        #expect(try Self.check(port: port, data: data, ["--min-age", "soon"]).0 == 2)
+        #expect(try Self.check(port: port, data: data, ["--min-age", "-1"]).0 == 2)
     }
 }
