@@ -6,7 +6,8 @@ import NIOPosix
 /// The request handlers run here: under a flood of requests that need the router (misses
 /// of unknown hashes, refused with `503`), the event loops keep the CPU they need to answer
 /// hits from memory, and the handlers still take all the CPU the loops leave. Handlers never
-/// block (blocking work has pools of its own), so one thread per core is enough.
+/// block (blocking work has pools of its own), so one thread per core is enough. Its queue
+/// holds the runnable jobs of the connections' tasks, so `http.maxConnections` bounds it.
 public final class NicedTaskExecutor: TaskExecutor {
     private let pool: NIOThreadPool
     private let niceness: Int32
