@@ -105,10 +105,16 @@ public struct AvatarApplication {
 
     /// Closes the stores and thread pools; call once the server has stopped.
     public func close() async throws {
-        try await resources.pipeline.shutdown()
-        try await resources.cache.close()
-        try await resources.index?.shutdown()
-        try await resources.stores.close()
+        do {
+            try await resources.pipeline.shutdown()
+            try await resources.cache.close()
+            try await resources.index?.shutdown()
+            try await resources.stores.close()
+        } catch {
+            // The handlers' threads stop whatever else failed to close.
+            try? await resources.handlers.shutdown()
+            throw error
+        }
         try await resources.handlers.shutdown()
     }
 }

@@ -4,8 +4,9 @@ import Synchronization
 
 /// A dedicated, bounded set of threads for blocking work (libvips, LMDB writes, disk I/O).
 ///
-/// Blocking calls must not run on NIO event loops or on Swift's shared cooperative pool,
-/// which has one thread per core and also runs every request handler. With `maxWaiting`
+/// Blocking calls must not run on NIO event loops, on the request handlers' threads
+/// (`NicedTaskExecutor`) or on Swift's shared cooperative pool: each has about one thread
+/// per core, and a blocked one stops everything queued behind it. With `maxWaiting`
 /// the queue in front of the threads is bounded too: past it, work is refused at once
 /// rather than queued behind work nobody may be waiting for any more.
 public final class BlockingWorkPool: Sendable {

@@ -102,6 +102,9 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
         let client = client
         return try await call {
             try await client.withTransaction(logger: logger) { connection in
+                // Takes turns with saves of the hash, as saves do with each other: a save never
+                // re-creates a row a delete removed between its read and its write.
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(hash.value)))", logger: logger)
                 var removed: AvatarRecord?
                 for try await row in try await connection.query(
                     """
