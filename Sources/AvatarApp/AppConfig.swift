@@ -102,8 +102,6 @@ public struct AppConfig: Sendable {
         http = HTTPSettings()
         http.handlerNiceness = Int32(
             try values.int("http.handlerNiceness", default: Int(http.handlerNiceness), in: 0...19))
-        // The render cache's readers serve the handlers: they yield as the handlers do.
-        cache.readerNiceness = http.handlerNiceness
         http.maxSize = try values.int("images.maxSize", default: http.maxSize, in: 1...8192)
         http.defaultSize = try values.int("images.defaultSize", default: http.defaultSize, in: 1...http.maxSize)
         http.maxUploadBytes = try values.int("images.maxUploadBytes", default: http.maxUploadBytes, in: 1...(1 << 31))

@@ -46,7 +46,10 @@ public struct AvatarApplication {
         let (index, embedded, services) = try await Self.metadata(config, logger: logger)
         let registry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: registry)
-        let cache = try RenderCache(settings: config.cache, metricsFactory: metricsFactory, logger: logger)
+        // The metadata and render-cache readers serve the handlers: they yield as the handlers do.
+        var cacheSettings = config.cache
+        cacheSettings.readerNiceness = config.http.handlerNiceness
+        let cache = try RenderCache(settings: cacheSettings, metricsFactory: metricsFactory, logger: logger)
         let handlers = NicedTaskExecutor(
             threads: ProcessInfo.processInfo.activeProcessorCount, niceness: config.http.handlerNiceness)
         resources = Resources(pipeline: pipeline, cache: cache, index: embedded, stores: stores, handlers: handlers)

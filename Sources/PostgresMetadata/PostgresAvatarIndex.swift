@@ -66,7 +66,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
             try await client.withTransaction(logger: logger) { connection in
                 let hash = facts.hash.value
                 // Serialises uploads of one hash, so each learns exactly which version it replaced.
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(hash)))", logger: logger)
+                try await Self.takeTurn(of: facts.hash, on: connection, logger: logger)
                 var previous: AvatarRecord?
                 for try await row in try await connection.query(
                     """
@@ -104,7 +104,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
             try await client.withTransaction(logger: logger) { connection in
                 // Takes turns with saves of the hash, as saves do with each other: a save never
                 // re-creates a row a delete removed between its read and its write.
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(hash.value)))", logger: logger)
+                try await Self.takeTurn(of: hash, on: connection, logger: logger)
                 var removed: AvatarRecord?
                 for try await row in try await connection.query(
                     """
@@ -255,6 +255,12 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     /// PostgreSQL or the pool as the store being unavailable.
     private static func failure(_ error: any Error) -> AvatarError {
         (error as? AvatarError) ?? .storageUnavailable(reason: "PostgreSQL: \(String(reflecting: error))")
+    }
+
+    /// Holds the hash's transaction-scoped advisory lock (one-key space) until the
+    /// transaction ends: saves and removes of one hash take turns.
+    private static func takeTurn(of hash: AvatarHash, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(hash.value)))", logger: logger)
     }
 
     /// The columns of a record, in the order `record(_:)` reads them.

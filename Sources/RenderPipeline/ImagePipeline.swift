@@ -115,8 +115,7 @@ public final class ImagePipeline: Sendable {
         return try await run { deadline in
             let square = try CropSteps.square(
                 try Self.client(original), crop: crop, width: width, height: height, size: parameters.size)
-            let fitted = try RenderSteps.fitAlpha(square, to: parameters.format)
-            return RenderedImage(bytes: try RenderSteps.encode(fitted, parameters, by: deadline), format: parameters.format)
+            return try Self.encoded(square, parameters, by: deadline)
         }
     }
 
@@ -127,10 +126,7 @@ public final class ImagePipeline: Sendable {
         try await run { deadline in
             let image = try load()
             let thumbnail = try RenderSteps.thumbnail(image, size: parameters.size)
-            let srgb = try RenderSteps.toSRGB(thumbnail)
-            let fitted = try RenderSteps.fitAlpha(srgb, to: parameters.format)
-            let bytes = try RenderSteps.encode(fitted, parameters, by: deadline)
-            return RenderedImage(bytes: bytes, format: parameters.format)
+            return try Self.encoded(try RenderSteps.toSRGB(thumbnail), parameters, by: deadline)
         }
     }
 
@@ -161,11 +157,16 @@ public final class ImagePipeline: Sendable {
     public func render(master: MasterImage, parameters: RenderParameters) async throws -> RenderedImage {
         try await run { deadline in
             let loaded = try RenderSteps.load(master)
-            let square = try RenderSteps.square(loaded, size: parameters.size)
-            let fitted = try RenderSteps.fitAlpha(square, to: parameters.format)
-            let bytes = try RenderSteps.encode(fitted, parameters, by: deadline)
-            return RenderedImage(bytes: bytes, format: parameters.format)
+            return try Self.encoded(try RenderSteps.square(loaded, size: parameters.size), parameters, by: deadline)
         }
+    }
+
+    /// The last steps of every render: alpha fitted to the format, then encoded.
+    private static func encoded(_ square: VipsImageHandle, _ parameters: RenderParameters, by deadline: RenderDeadline)
+        throws(RenderFailure) -> RenderedImage
+    {
+        let fitted = try RenderSteps.fitAlpha(square, to: parameters.format)
+        return RenderedImage(bytes: try RenderSteps.encode(fitted, parameters, by: deadline), format: parameters.format)
     }
 
     /// Runs render work on the render threads within `images.renderTimeoutSeconds` of now:

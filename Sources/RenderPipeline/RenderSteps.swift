@@ -20,22 +20,29 @@ enum RenderSteps {
     private static func shrinkOnLoad(_ original: ImageBytes, size: Int, enlarge: Bool, step: String) throws(RenderFailure)
         -> VipsImageHandle
     {
+        try decode(original, step: step) { avatars_vips_thumbnail($0, $1, Int32(clamping: size), enlarge ? 1 : 0, $2) }
+    }
+
+    /// Runs a libvips call that loads `original`'s bytes (read in place: the handle keeps
+    /// them alive) into a new image.
+    private static func decode(
+        _ original: ImageBytes, step: String,
+        _ load: (UnsafeRawPointer?, Int, UnsafeMutablePointer<UnsafeMutablePointer<VipsImage>?>) -> Int32
+    ) throws(RenderFailure) -> VipsImageHandle {
         var out: UnsafeMutablePointer<VipsImage>?
         let source = original.bytes
-        let status = avatars_vips_thumbnail(source.baseAddress, source.count, Int32(clamping: size), enlarge ? 1 : 0, &out)
-        guard status == 0, let out else { throw RenderFailure(step: step, message: Vips.lastError()) }
+        guard load(source.baseAddress, source.count, &out) == 0, let out else {
+            throw RenderFailure(step: step, message: Vips.lastError())
+        }
         return VipsImageHandle(out, source: source)
     }
 
     /// Scale on load to fit within `width` x `height`, the whole picture kept: upright,
     /// first frame, never enlarged.
     static func fit(_ original: ImageBytes, width: Int, height: Int) throws(RenderFailure) -> VipsImageHandle {
-        var out: UnsafeMutablePointer<VipsImage>?
-        let source = original.bytes
-        let status = avatars_vips_thumbnail_fit(
-            source.baseAddress, source.count, Int32(clamping: width), Int32(clamping: height), &out)
-        guard status == 0, let out else { throw RenderFailure(step: "fit", message: Vips.lastError()) }
-        return VipsImageHandle(out, source: source)
+        try decode(original, step: "fit") {
+            avatars_vips_thumbnail_fit($0, $1, Int32(clamping: width), Int32(clamping: height), $2)
+        }
     }
 
     /// Cut: the `side` x `side` square at `left`, `top`, moved inside the image if rounding
