@@ -12,6 +12,7 @@
  * Prints: renders, seconds, renders/s; with "each", first one line per job: PATH SIZE FORMAT
  * and the seconds that render took. */
 #include <vips/vips.h>
+#include <vips/vector.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,8 @@ int main(int argc, char **argv) {
     if (argc < 2 || argc > 3) { fprintf(stderr, "usage: %s THREADS [each|masters] < jobs\n", argv[0]); return 2; }
     if (VIPS_INIT(argv[0])) vips_error_exit(NULL);
     vips_cache_set_max(0);
+    // As the server: Debian 12's liborc crashes when vector paths resize in several threads.
+    vips_vector_set_enabled(FALSE);
     int threads = atoi(argv[1]);
     int capacity = 1024;
     jobs = malloc(sizeof(job) * capacity);
