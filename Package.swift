@@ -114,12 +114,27 @@ let package = Package(
         ),
         .target(
             name: "AvatarMetadata",
-            dependencies: ["AvatarCore", "LMDB"],
+            dependencies: ["AvatarCore", "LMDB", "Purges"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Purges",
+            dependencies: [
+                "AvatarCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "PostgresMetadata",
             dependencies: [
+                "Purges",
                 "AvatarCore", "AvatarMetadata",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -168,7 +183,8 @@ let package = Package(
             name: "AvatarApp",
             dependencies: [
                 "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata", "AvatarAuth",
-                "AvatarService", "AvatarHTTP", "S3", "PostgresMetadata", "DefaultAvatars", "CProcess",
+                "AvatarService", "AvatarHTTP", "S3", "PostgresMetadata", "DefaultAvatars", "CProcess", "Purges",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -203,6 +219,17 @@ let package = Package(
         .testTarget(name: "AvatarCoreTests", dependencies: ["AvatarCore", "AvatarTestSupport"], swiftSettings: testSettings),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: testSettings),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: testSettings),
+        .testTarget(
+            name: "PurgesTests",
+            dependencies: [
+                "Purges", "AvatarCore", "AvatarMetadata", "AvatarTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: testSettings),
         .testTarget(
             name: "DefaultAvatarsTests", dependencies: ["DefaultAvatars"], swiftSettings: testSettings
         ),
@@ -239,6 +266,7 @@ let package = Package(
         .testTarget(
             name: "PostgresMetadataTests",
             dependencies: [
+                "Purges",
                 "PostgresMetadata", "AvatarMetadata", "AvatarCore", "AvatarTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

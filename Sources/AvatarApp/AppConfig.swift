@@ -8,6 +8,7 @@ import SystemPackage
 import RenderCache
 import RenderPipeline
 import PostgresMetadata
+import Purges
 import S3
 
 /// Where a node keeps originals (`storage.backend`).
@@ -43,6 +44,7 @@ public struct AppConfig: Sendable {
     public var cache: RenderCacheSettings
     public var pipeline: PipelineSettings
     public var http: HTTPSettings
+    public var purge = PurgeSettings()
     public var logLevel: String
 
     /// Where the embedded default keeps a generated token secret: `jwt-secret` beside the
@@ -120,6 +122,7 @@ public struct AppConfig: Sendable {
             "cacheControl.unversioned", default: http.cacheControl.unversioned)
         http.cacheControl.missing = try values.string("cacheControl.missing", default: http.cacheControl.missing)
         try readConnections(values)
+        try readPurges(values)
     }
 
     /// `http.*` connection limits. `http.maxConnections` must leave file descriptors for

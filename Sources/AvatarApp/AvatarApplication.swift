@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import AvatarAuth
 import Foundation
 import AvatarCore
@@ -10,6 +11,7 @@ import Logging
 import OriginalStorage
 import PostgresMetadata
 import Prometheus
+import Purges
 import RenderCache
 import RenderPipeline
 import S3
@@ -29,6 +31,8 @@ public struct AvatarApplication {
         let index: EmbeddedAvatarIndex?
         let stores: OriginalStores
         let handlers: NicedTaskExecutor
+        /// The purge sender's, when purges are configured.
+        let purgeClient: HTTPClient?
     }
 
     public init(config: AppConfig, logger: Logger) async throws {
@@ -43,20 +47,31 @@ public struct AvatarApplication {
         let pipeline = try ImagePipeline(settings: config.pipeline, logger: logger)
         let stores = try OriginalStores(config: config, logger: logger)
         let originals = stores.originals
-        let (index, embedded, services) = try await Self.metadata(config, logger: logger)
         let registry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: registry)
+        var (index, embedded, services, queue) = try await Self.metadata(config, logger: logger)
+        var purgeClient: HTTPClient?
+        var changed: @Sendable () -> Void = {}
+        if !config.purge.targets.isEmpty {
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let sender = PurgeSender(
+                queue: queue, settings: config.purge, client: client, logger: logger, metricsFactory: metricsFactory)
+            services.append(sender)
+            changed = { sender.wake() }
+            purgeClient = client
+        }
         // The metadata and render-cache readers serve the handlers: they yield as the handlers do.
         var cacheSettings = config.cache
         cacheSettings.readerNiceness = config.http.handlerNiceness
         let cache = try RenderCache(settings: cacheSettings, metricsFactory: metricsFactory, logger: logger)
         let handlers = NicedTaskExecutor(
             threads: ProcessInfo.processInfo.activeProcessorCount, niceness: config.http.handlerNiceness)
-        resources = Resources(pipeline: pipeline, cache: cache, index: embedded, stores: stores, handlers: handlers)
+        resources = Resources(
+            pipeline: pipeline, cache: cache, index: embedded, stores: stores, handlers: handlers, purgeClient: purgeClient)
 
         let service = AvatarService(
             originals: originals, index: index, pipeline: pipeline, cache: cache,
-            metrics: ServiceMetrics(factory: metricsFactory), logger: logger)
+            metrics: ServiceMetrics(factory: metricsFactory), logger: logger, changed: changed)
         let (router, server) = AvatarRouter.build(
             service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory,
             handlers: handlers)
@@ -78,21 +93,23 @@ public struct AvatarApplication {
     /// The metadata index behind a per-node in-memory cache: the embedded store (which only
     /// this process writes, so saves and removes keep the cache exact), or PostgreSQL
     /// (migrated first), where change notifications keep it coherent. Also returns the
-    /// background services the index needs running.
+    /// background services the index needs running, and the store's pending purges.
     private static func metadata(_ config: AppConfig, logger: Logger) async throws
-        -> (any AvatarIndex, EmbeddedAvatarIndex?, [any Service])
+        -> (any AvatarIndex, EmbeddedAvatarIndex?, [any Service], any PurgeQueue)
     {
         guard let postgres = config.postgres else {
-            let embedded = try EmbeddedAvatarIndex(path: config.metadataPath, readerNiceness: config.http.handlerNiceness)
-            return (CachedAvatarIndex(embedded, lifetime: .seconds(config.metadataCacheSeconds)), embedded, [])
+            let embedded = try EmbeddedAvatarIndex(
+                path: config.metadataPath, readerNiceness: config.http.handlerNiceness, outbox: config.purge.outbox)
+            return (CachedAvatarIndex(embedded, lifetime: .seconds(config.metadataCacheSeconds)), embedded, [], embedded)
         }
         try await Migrations.apply(url: postgres.url, logger: logger)
         let shared = PostgresAvatarIndex(
-            url: postgres.url, maxConnections: postgres.maxConnections, timeout: postgres.timeout, logger: logger)
+            url: postgres.url, maxConnections: postgres.maxConnections, timeout: postgres.timeout, logger: logger,
+            outbox: config.purge.outbox)
         let cached = CachedAvatarIndex(shared, lifetime: .seconds(config.metadataCacheSeconds))
         let listener = AvatarChangeListener(
             url: postgres.url, logger: logger, changed: { cached.invalidate($0) }, resumed: { cached.invalidateAll() })
-        return (cached, nil, [shared, listener])
+        return (cached, nil, [shared, listener], shared)
     }
 
     /// Serves until SIGTERM or SIGINT, lets in-flight requests finish, then closes the stores.
@@ -113,6 +130,7 @@ public struct AvatarApplication {
             try await resources.cache.close()
             try await resources.index?.shutdown()
             try await resources.stores.close()
+            try await resources.purgeClient?.shutdown()
         } catch {
             // The handlers' threads stop whatever else failed to close.
             try? await resources.handlers.shutdown()

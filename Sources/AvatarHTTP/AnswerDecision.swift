@@ -27,8 +27,17 @@ struct AnswerDecision: Sendable {
     let settings: HTTPSettings
     let serverName: String
 
-    /// The answer to `question` about `shown`, given its render when there is one.
+    /// The answer to `question` about `shown`, given its render when there is one. Every
+    /// answer names the hash as its cache key, so a purge of the hash reaches it.
     func decide(_ question: AvatarQuestion, shown: ShownImage, rendered: RenderedAvatar?) -> Outcome {
+        guard case .answer(var answer) = undecoratedDecision(question, shown: shown, rendered: rendered) else {
+            return .needsRender
+        }
+        for name in settings.cacheKeyHeaders { answer.fields[name] = question.request.hash.value }
+        return .answer(answer)
+    }
+
+    private func undecoratedDecision(_ question: AvatarQuestion, shown: ShownImage, rendered: RenderedAvatar?) -> Outcome {
         switch shown {
         case .notFound:
             var answer = ErrorResponse(.notFound).answer(cacheControl: settings.cacheControl, serverName: serverName)

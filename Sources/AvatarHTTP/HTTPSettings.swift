@@ -1,4 +1,5 @@
 import DefaultAvatars
+import HTTPTypes
 
 /// Operator settings of the HTTP API (`images.*` sizes and limits, `cacheControl.*`).
 public struct HTTPSettings: Sendable, Equatable {
@@ -8,6 +9,9 @@ public struct HTTPSettings: Sendable, Equatable {
     public var maxSize = 2048
     public var maxUploadBytes = 10 * 1024 * 1024
     public var cacheControl = CacheControlPolicy()
+    /// Header fields that name an avatar answer's cache key, its hash (`purge.keyHeaders`):
+    /// Fastly's and most CDNs' `Surrogate-Key`, Cloudflare's `Cache-Tag`, Varnish xkey's `xkey`.
+    public var cacheKeyHeaders: [HTTPField.Name] = ["Surrogate-Key", "Cache-Tag", "xkey"].compactMap { HTTPField.Name($0) }
     /// What the server calls itself in `Server`.
     public var serverName = "avatars"
     public var connections = ConnectionSettings()
@@ -46,8 +50,8 @@ public struct CacheControlPolicy: Sendable, Equatable {
     /// For URLs naming the current version with `v=`: the bytes can never change.
     public var versioned = "public, max-age=31536000, immutable"
     /// For URLs without a version: may change on re-upload.
-    public var unversioned =
-        "public, max-age=3600, s-maxage=86400, stale-while-revalidate=86400, stale-if-error=604800"
+    /// A short life in browsers, which no purge reaches; a long one in CDNs, which purges end.
+    public var unversioned = "public, max-age=300, s-maxage=86400, stale-while-revalidate=60, stale-if-error=86400"
     /// For unknown avatars.
     public var missing = "public, max-age=300"
     /// For server errors, which must never be cached.

@@ -1,16 +1,21 @@
 import AvatarCore
 import Foundation
 import LMDB
+import Purges
 
 /// Avatar records in a local LMDB environment of their own (`metadata.path`), durable
-/// on every commit. The embedded default: no database server needed.
+/// on every commit. The embedded default: no database server needed. Each change writes
+/// its pending purges (`outbox`) in its own transaction, so none is lost to a crash.
 public final class EmbeddedAvatarIndex: AvatarIndex {
-    private let environment: LMDBEnvironment
+    let environment: LMDBEnvironment
     private let records: LMDBDatabase
+    /// Pending purges, keyed by when they are next due (`PurgeKey`).
+    let purges: LMDBDatabase
+    private let outbox: PurgeOutbox
     /// LMDB takes one writer at a time; writes wait on this pool, not on request threads.
-    private let writer: BlockingWorkPool
+    let writer: BlockingWorkPool
     /// Reads can page-fault, so they wait on threads of their own too.
-    private let readers: BlockingWorkPool
+    let readers: BlockingWorkPool
     /// Changes of one hash take turns (the embedded store belongs to one process). Each holds
     /// the lock for a file write and a commit, both synced: a queue longer than this, or a
     /// wait longer than this, is a flood of one hash, refused as overload.
@@ -21,10 +26,14 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
 
     /// `readerNiceness`: the nice value of the reader threads, which serve request handlers
     /// and yield to the event loops as they do.
-    public init(path: String, mapSize: Int = 1 << 30, readerNiceness: Int32 = 0) throws {
+    public init(path: String, mapSize: Int = 1 << 30, readerNiceness: Int32 = 0, outbox: PurgeOutbox = PurgeOutbox())
+        throws
+    {
         environment = try LMDBEnvironment(path: path, options: .init(mapSize: mapSize))
         try environment.clearStaleReaders()
         records = try environment.openDatabase("avatars")
+        purges = try environment.openDatabase("purges")
+        self.outbox = outbox
         lockFiles = try ChangeLockFiles(directory: path + "/change-locks")
         writer = BlockingWorkPool(threads: 1)
         readers = BlockingWorkPool(threads: 2, maxWaiting: Self.maxWaitingReads, niceness: readerNiceness)
@@ -46,24 +55,33 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
     }
 
     public func save(_ facts: AvatarFacts, at now: Date) async throws(AvatarError) -> SavedRecord {
-        try await writing { environment, records in
+        try await writing { [purges, outbox] environment, records in
             try environment.write { txn in
                 let key = Array(facts.hash.value.utf8)
                 let previous = try Self.decode(txn.bytes(records, key: key))
                 if let refusal = facts.refusal(over: previous) { throw refusal }
                 let record = AvatarRecord(facts, replacing: previous, at: now)
                 try txn.put(records, key: key, value: Self.encoder.encode(record))
+                let event: PurgeEvent = facts.recropOf != nil ? .recrop : .upload
+                for purge in outbox.purges(event, hash: facts.hash, version: record.version, at: now) {
+                    try Self.put(purge, in: purges, txn)
+                }
                 return SavedRecord(record: record, replaced: previous)
             }
         }
     }
 
     public func remove(_ hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
-        try await writing { environment, records in
+        try await writing { [purges, outbox] environment, records in
             try environment.write { txn in
                 let key = Array(hash.value.utf8)
                 let previous = try Self.decode(txn.bytes(records, key: key))
-                if previous != nil { try txn.delete(records, key: key) }
+                if previous != nil {
+                    _ = try txn.delete(records, key: key)
+                    for purge in outbox.purges(.delete, hash: hash, version: nil, at: Date()) {
+                        try Self.put(purge, in: purges, txn)
+                    }
+                }
                 return previous
             }
         }
@@ -117,7 +135,7 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         try await run(on: writer, "metadata write", startingWithin: nil, body)
     }
 
-    private func run<T: Sendable>(
+    func run<T: Sendable>(
         on pool: BlockingWorkPool, _ what: String, startingWithin limit: Duration?,
         _ body: @Sendable @escaping (LMDBEnvironment, LMDBDatabase) throws -> T
     ) async throws(AvatarError) -> T {
@@ -133,7 +151,7 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         }
     }
 
-    private static let encoder: JSONEncoder = {
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
         return encoder

@@ -20,11 +20,15 @@ public final class AvatarService: Sendable {
     private let coalescer = RenderCoalescer()
     private let metrics: ServiceMetrics
     private let logger: Logger
+    private let changed: @Sendable () -> Void
 
+    /// `changed` runs after every committed change (upload, re-crop, delete): the purges the
+    /// store wrote with it can go out at once. It must not wait.
     public init(
         originals: any OriginalStore, index: any AvatarIndex, pipeline: ImagePipeline, cache: RenderCache,
-        metrics: ServiceMetrics, logger: Logger
+        metrics: ServiceMetrics, logger: Logger, changed: @escaping @Sendable () -> Void = {}
     ) {
+        self.changed = changed
         self.originals = originals
         self.index = index
         self.pipeline = pipeline
@@ -268,7 +272,9 @@ public final class AvatarService: Sendable {
         let index = index
         let task = Task { () async throws -> T in try await index.exclusively(hash, body) }
         do {
-            return try await task.value
+            let value = try await task.value
+            changed()
+            return value
         } catch let error as AvatarError {
             throw error
         } catch {

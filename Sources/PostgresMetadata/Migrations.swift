@@ -28,6 +28,21 @@ public enum Migrations {
                 ADD COLUMN IF NOT EXISTS crop_size integer,
                 ADD COLUMN IF NOT EXISTS crop_source text
             """),
+        // Pending purges, written with the changes they tell; the index serves claims by due time.
+        (3, """
+            CREATE TABLE IF NOT EXISTS avatar_purges (
+                id uuid NOT NULL,
+                target text NOT NULL,
+                event text NOT NULL,
+                hash text NOT NULL,
+                version text,
+                changed_at timestamptz NOT NULL,
+                attempts integer NOT NULL DEFAULT 0,
+                next_attempt_at timestamptz NOT NULL,
+                PRIMARY KEY (id, target)
+            )
+            """),
+        (4, "CREATE INDEX IF NOT EXISTS avatar_purges_due ON avatar_purges (next_attempt_at)"),
     ]
 
     /// `pg_advisory_lock` key: "avatars" in ASCII.

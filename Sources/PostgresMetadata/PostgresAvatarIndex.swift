@@ -3,17 +3,19 @@ import AvatarMetadata
 import Foundation
 import Logging
 import PostgresNIO
+import Purges
 import ServiceLifecycle
 import Synchronization
 
 /// Avatar records in PostgreSQL's `avatars` table, shared by every node. Each upload and
 /// delete sends `NOTIFY avatars_changed, '<hash>'` in its own transaction, so other nodes
-/// can drop their cached copy at once. Every call has a deadline.
+/// can drop their cached copy at once, and writes the change's pending purges (`outbox`).
+/// Every call has a deadline.
 public final class PostgresAvatarIndex: AvatarIndex, Service {
     /// The channel changes are announced on.
     public static let channel = "avatars_changed"
 
-    private let client: PostgresClient
+    let client: PostgresClient
     /// Changes of one hash in this process take turns before they ask PostgreSQL's lock.
     private let changes: KeyedLock<AvatarHash>
     /// Each change holds a connection for its lock while its queries need another: at most
@@ -21,10 +23,12 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     private let changeSlots: KeyedLock<ChangeSlot>
 
     private enum ChangeSlot: Hashable { case pool }
-    private let timeout: Duration
-    private let logger: Logger
+    let timeout: Duration
+    let logger: Logger
+    private let outbox: PurgeOutbox
 
-    public init(url: PostgresURL, maxConnections: Int, timeout: Duration, logger: Logger) {
+    public init(url: PostgresURL, maxConnections: Int, timeout: Duration, logger: Logger, outbox: PurgeOutbox = PurgeOutbox()) {
+        self.outbox = outbox
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
             tls: url.clientTLS)
@@ -61,6 +65,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     public func save(_ facts: AvatarFacts, at now: Date) async throws(AvatarError) -> SavedRecord {
         let logger = logger
         let client = client
+        let outbox = outbox
         // A refusal leaves the transaction as a value: thrown inside, PostgresNIO would wrap it.
         return try await call { () async throws -> Result<SavedRecord, AvatarError> in
             try await client.withTransaction(logger: logger) { connection in
@@ -92,6 +97,9 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
                         crop_y = EXCLUDED.crop_y, crop_size = EXCLUDED.crop_size, crop_source = EXCLUDED.crop_source
                     """, logger: logger)
                 try await connection.query("SELECT pg_notify(\(Self.channel), \(hash))", logger: logger)
+                let event: PurgeEvent = facts.recropOf != nil ? .recrop : .upload
+                try await Self.insert(
+                    outbox.purges(event, hash: facts.hash, version: record.version, at: now), on: connection, logger: logger)
                 return .success(SavedRecord(record: record, replaced: previous))
             }
         }.get()
@@ -100,6 +108,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
     public func remove(_ hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
         let logger = logger
         let client = client
+        let outbox = outbox
         return try await call {
             try await client.withTransaction(logger: logger) { connection in
                 // Takes turns with saves of the hash, as saves do with each other: a save never
@@ -116,6 +125,8 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
                 }
                 if removed != nil {
                     try await connection.query("SELECT pg_notify(\(Self.channel), \(hash.value))", logger: logger)
+                    try await Self.insert(
+                        outbox.purges(.delete, hash: hash, version: nil, at: Date()), on: connection, logger: logger)
                 }
                 return removed
             }
@@ -243,7 +254,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
         try await call { try await client.query("SELECT 1", logger: logger) }
     }
 
-    private func call<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws(AvatarError) -> T {
+    func call<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws(AvatarError) -> T {
         do {
             return try await withDeadline(timeout, operation)
         } catch {

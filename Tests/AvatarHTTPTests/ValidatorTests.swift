@@ -34,7 +34,7 @@ import Testing
             let etag = try #require(first.headers[.eTag])
             let lastModified = try #require(first.headers[.lastModified])
             #expect(etag.hasPrefix("\"") && !etag.hasPrefix("W/"))
-            #expect(first.headers[.cacheControl] == "public, max-age=3600, s-maxage=86400, stale-while-revalidate=86400, stale-if-error=604800")
+            #expect(first.headers[.cacheControl] == "public, max-age=300, s-maxage=86400, stale-while-revalidate=60, stale-if-error=86400")
             #expect(first.headers[.accessControlAllowOrigin] == "*")
             #expect(first.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
 

@@ -4,6 +4,7 @@ import AvatarTestSupport
 import Foundation
 import Logging
 import PostgresMetadata
+import Purges
 import Testing
 
 /// One contract, every backend: what the service relies on from an `AvatarIndex`.
@@ -13,10 +14,12 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// A fresh, empty index of this kind, run until `body` returns.
-    func withIndex(_ body: (any AvatarIndex) async throws -> Void) async throws {
+    func withIndex(
+        outbox: PurgeOutbox = PurgeOutbox(), _ body: (any AvatarIndex & PurgeQueue) async throws -> Void
+    ) async throws {
         switch self {
         case .embedded:
-            let index = try EmbeddedAvatarIndex(path: try temporaryDirectory("contract"))
+            let index = try EmbeddedAvatarIndex(path: try temporaryDirectory("contract"), outbox: outbox)
             try await body(index)
             try await index.shutdown()
         case .postgres:
@@ -24,7 +27,8 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
             let logger = Logger(label: "contract")
             try await Migrations.apply(url: database.url, logger: logger)
             // Generous: these check what the index answers, not how fast, and the suite loads the machine.
-            let index = PostgresAvatarIndex(url: database.url, maxConnections: 8, timeout: .seconds(20), logger: logger)
+            let index = PostgresAvatarIndex(
+                url: database.url, maxConnections: 8, timeout: .seconds(20), logger: logger, outbox: outbox)
             let running = Task { try await index.run() }
             defer { running.cancel() }
             try await body(index)
@@ -35,6 +39,57 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
 @Suite struct AvatarIndexContractTests {
     func facts(_ hash: AvatarHash, _ version: String, rating: Rating = .g) -> AvatarFacts {
         AvatarFacts(hash: hash, original: version, format: .webp, width: 640, height: 480, bytes: 12_345, rating: rating)
+    }
+
+    @Test(arguments: IndexBackend.allCases)
+    func changesWritePurgesThatAreClaimedLeasedAndSettled(backend: IndexBackend) async throws {
+        let outbox = PurgeOutbox(targets: ["varnish http://a", "webhook http://b"])
+        try await backend.withIndex(outbox: outbox) { index in
+            let hash = AvatarHash(String(repeating: "9a", count: 16))!
+            let saved = try await index.save(facts(hash, "v1"), at: Date())
+            _ = try await index.remove(hash)
+            _ = try await index.remove(hash)
+            #expect(try await index.backlog().count == 4)
+            let now = Date().addingTimeInterval(1)
+            let claimed = try await index.claimDue(at: now, leaseUntil: now.addingTimeInterval(15), limit: 10)
+            #expect(claimed.count == 4)
+            #expect(Set(claimed.filter { $0.event == .upload }.map(\.version)) == [saved.record.version])
+            #expect(claimed.filter { $0.event == .delete }.allSatisfy { $0.version == nil && $0.hash == hash })
+            #expect(try await index.claimDue(at: now, leaseUntil: now.addingTimeInterval(15), limit: 10).isEmpty, "leased")
+            let retried = PurgeRetry(maxAge: .seconds(600)).afterFailure(claimed[0], at: now)
+            try await index.settle([PurgeSettlement(claimed: claimed[0], next: retried)] + claimed.dropFirst().map {
+                PurgeSettlement(claimed: $0, next: nil)
+            })
+            #expect(try await index.backlog().count == 1)
+            let again = try await index.claimDue(at: now.addingTimeInterval(1.5), leaseUntil: now.addingTimeInterval(30), limit: 10)
+            #expect(again.map(\.id) == [claimed[0].id] && again.first?.attempts == 1)
+        }
+    }
+
+    @Test func nodesOnOnePostgreSQLNeverClaimTheSamePurge() async throws {
+        let database = try await TestPostgres.fromEnvironment().freshDatabase()
+        let logger = Logger(label: "contract")
+        try await Migrations.apply(url: database.url, logger: logger)
+        let outbox = PurgeOutbox(targets: ["webhook http://b"])
+        let nodes = (0..<2).map { _ in
+            PostgresAvatarIndex(url: database.url, maxConnections: 8, timeout: .seconds(20), logger: logger, outbox: outbox)
+        }
+        let running = nodes.map { node in Task { try await node.run() } }
+        defer { running.forEach { $0.cancel() } }
+        for step in 0..<40 {
+            _ = try await nodes[step % 2].save(facts(AvatarHash(String(format: "%032x", step))!, "v\(step)"), at: Date())
+        }
+        let now = Date().addingTimeInterval(1)
+        let claims = try await withThrowingTaskGroup(of: [PendingPurge].self) { group in
+            for _ in 0..<8 {
+                for node in nodes {
+                    group.addTask { try await node.claimDue(at: now, leaseUntil: now.addingTimeInterval(15), limit: 7) }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(claims.count == 40)
+        #expect(Set(claims.map(\.id)).count == 40, "no purge claimed twice")
     }
 
     @Test(arguments: IndexBackend.allCases)
@@ -163,7 +218,7 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
             for _ in 0..<4 { group.addTask { try await Migrations.apply(url: database.url, logger: logger) } }
             return try await group.reduce(into: []) { $0 += $1 }
         }
-        #expect(applied.sorted() == [1, 2])
+        #expect(applied.sorted() == [1, 2, 3, 4])
         #expect(try await Migrations.apply(url: database.url, logger: logger).isEmpty)
     }
 
