@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "AvatarTestSupport",
             dependencies: [
-                "CVipsProbe", "PostgresMetadata", .product(name: "Logging", package: "swift-log"),
+                "CVipsProbe", "PostgresMetadata", "Purges", .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings

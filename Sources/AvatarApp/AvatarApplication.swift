@@ -53,7 +53,12 @@ public struct AvatarApplication {
         var purgeClient: HTTPClient?
         var changed: @Sendable () -> Void = {}
         if !config.purge.targets.isEmpty {
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            var configuration = HTTPClient.Configuration()
+            // A purge target that redirects gets no second request: a signed body or an API
+            // key never goes where the operator did not point it.
+            configuration.redirectConfiguration = .disallow
+            configuration.timeout = .init(connect: .seconds(2), read: .seconds(2))
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             let sender = PurgeSender(
                 queue: queue, settings: config.purge, client: client, logger: logger, metricsFactory: metricsFactory)
             services.append(sender)

@@ -6,25 +6,38 @@ import Purges
 /// The embedded store's pending purges: keyed by due time first, so a claim reads only
 /// what is due, in the order it fell due.
 extension EmbeddedAvatarIndex: PurgeQueue {
-    public func claimDue(at now: Date, leaseUntil: Date, limit: Int) async throws(AvatarError) -> [PendingPurge] {
-        try await run(on: writer, "purge claim", startingWithin: nil) { [purges] environment, _ in
+    public func claimDue(for targets: [String], at now: Date, leaseUntil: Date, limit: Int, expiredBefore: Date)
+        async throws(AvatarError) -> PurgeClaim
+    {
+        let wanted = Set(targets)
+        return try await run(on: writer, "purge claim", startingWithin: nil) { [purges] environment, _ in
             try environment.write { txn in
-                let due = try txn.withCursor(purges) { cursor in
-                    var due: [(key: [UInt8], purge: PendingPurge)] = []
+                var due: [(key: [UInt8], purge: PendingPurge)] = []
+                var expired: [(key: [UInt8], target: String)] = []
+                try txn.withCursor(purges) { cursor in
                     var entry = try cursor.first()
+                    // Due rows come first; rows of targets this node does not send are passed over
+                    // (another node may) until they expire.
                     while let current = entry, due.count < limit, PurgeKey.dueTime(of: current.key) <= PurgeKey.millis(now) {
-                        due.append((current.key, try Self.decodePurge(current.value)))
+                        let purge = try Self.decodePurge(current.value)
+                        if purge.changedAt < expiredBefore {
+                            expired.append((current.key, purge.target))
+                        } else if wanted.contains(purge.target) {
+                            due.append((current.key, purge))
+                        }
                         entry = try cursor.next()
                     }
-                    return due
                 }
-                return try due.map { key, purge in
+                for (key, _) in expired { _ = try txn.delete(purges, key: key) }
+                let leased = try due.map { key, purge in
                     var leased = purge
                     leased.nextAttemptAt = leaseUntil
+                    leased.lease = UUID()
                     _ = try txn.delete(purges, key: key)
                     try Self.put(leased, in: purges, txn)
                     return leased
                 }
+                return PurgeClaim(due: leased, expired: expired.map(\.target))
             }
         }
     }
@@ -33,7 +46,12 @@ extension EmbeddedAvatarIndex: PurgeQueue {
         try await run(on: writer, "purge settle", startingWithin: nil) { [purges] environment, _ in
             try environment.write { txn in
                 for settlement in settlements {
-                    _ = try txn.delete(purges, key: PurgeKey.of(settlement.claimed))
+                    let key = PurgeKey.of(settlement.claimed)
+                    // Only the claim that holds the lease settles: the row is still under its key.
+                    guard let stored = try txn.bytes(purges, key: key),
+                        try Self.decodePurge(stored).lease == settlement.claimed.lease
+                    else { continue }
+                    _ = try txn.delete(purges, key: key)
                     if let next = settlement.next { try Self.put(next, in: purges, txn) }
                 }
             }

@@ -43,6 +43,8 @@ public enum Migrations {
             )
             """),
         (4, "CREATE INDEX IF NOT EXISTS avatar_purges_due ON avatar_purges (next_attempt_at)"),
+        // The claim that may settle a purge.
+        (5, "ALTER TABLE avatar_purges ADD COLUMN IF NOT EXISTS lease uuid"),
     ]
 
     /// `pg_advisory_lock` key: "avatars" in ASCII.

@@ -26,6 +26,9 @@ public struct PendingPurge: Sendable, Codable, Equatable {
     public var attempts: Int
     /// When it may next be sent: a claimed purge is leased to its sender until then.
     public var nextAttemptAt: Date
+    /// Set by a claim: only the claim holding it may settle the purge, so a sender whose
+    /// lease ran out (and was claimed again elsewhere) changes nothing.
+    public var lease: UUID?
 
     public init(
         id: UUID, target: String, event: PurgeEvent, hash: AvatarHash, version: String?, changedAt: Date,
@@ -51,12 +54,14 @@ public struct PurgeOutbox: Sendable, Equatable {
         self.targets = targets
     }
 
-    /// The purges of one change of `hash`, due at once.
+    /// The purges of one change of `hash`, due at once. The time is kept to the millisecond,
+    /// as stores and webhooks carry it, so every retry tells the same time.
     public func purges(_ event: PurgeEvent, hash: AvatarHash, version: String?, at now: Date) -> [PendingPurge] {
         guard !targets.isEmpty else { return [] }
         let id = UUID()
+        let changedAt = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         return targets.map {
-            PendingPurge(id: id, target: $0, event: event, hash: hash, version: version, changedAt: now)
+            PendingPurge(id: id, target: $0, event: event, hash: hash, version: version, changedAt: changedAt)
         }
     }
 }
@@ -70,6 +75,17 @@ public struct PurgeBacklog: Sendable, Equatable {
     public init(count: Int, oldest: Date?) {
         self.count = count
         self.oldest = oldest
+    }
+}
+
+/// What a claim took: purges to send, and the targets of those it dropped as expired.
+public struct PurgeClaim: Sendable, Equatable {
+    public var due: [PendingPurge]
+    public var expired: [String]
+
+    public init(due: [PendingPurge], expired: [String]) {
+        self.due = due
+        self.expired = expired
     }
 }
 
@@ -88,10 +104,13 @@ public struct PurgeSettlement: Sendable, Equatable {
 /// Where pending purges are kept: the metadata store, which writes them with the changes.
 /// Claims are leases, so with several nodes on one store each purge is sent by one node.
 public protocol PurgeQueue: Sendable {
-    /// Up to `limit` purges due at `now`, each leased to the caller until `leaseUntil`
-    /// (its `nextAttemptAt` as returned).
-    func claimDue(at now: Date, leaseUntil: Date, limit: Int) async throws(AvatarError) -> [PendingPurge]
-    /// Records what became of claimed purges: removed, or kept for another attempt.
+    /// Up to `limit` purges for `targets` due at `now`, each leased to the caller until
+    /// `leaseUntil` (its `nextAttemptAt` as returned, with a fresh `lease`). Purges of any
+    /// target whose change is older than `expiredBefore` are removed instead, and named.
+    func claimDue(for targets: [String], at now: Date, leaseUntil: Date, limit: Int, expiredBefore: Date)
+        async throws(AvatarError) -> PurgeClaim
+    /// Records what became of claimed purges (removed, or kept for another attempt); a
+    /// settlement whose lease is no longer the purge's changes nothing.
     func settle(_ settlements: [PurgeSettlement]) async throws(AvatarError)
     /// What waits.
     func backlog() async throws(AvatarError) -> PurgeBacklog

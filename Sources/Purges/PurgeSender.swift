@@ -6,6 +6,7 @@ import CoreMetrics
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import Synchronization
 
 /// Sends pending purges: at once after a change on this node (`wake()`), and every second
 /// whatever any node left due, so a purge whose node stopped is sent by another or after a
@@ -74,75 +75,94 @@ public final class PurgeSender: Service, Sendable {
         while claimed == Self.claimLimit, !Task.isCancelled {
             let now = Date()
             do {
-                let due = try await queue.claimDue(
-                    at: now, leaseUntil: now.addingTimeInterval(Self.lease.seconds), limit: Self.claimLimit)
-                claimed = due.count
-                if !due.isEmpty { try await queue.settle(await send(due, at: now)) }
+                let claim = try await queue.claimDue(
+                    for: Array(targets.keys), at: now, leaseUntil: now.addingTimeInterval(Self.lease.seconds),
+                    limit: Self.claimLimit, expiredBefore: now.addingTimeInterval(-settings.maxAge.seconds))
+                claimed = claim.due.count
+                for name in claim.expired { count(kind(of: name), "expired") }
+                if !claim.due.isEmpty {
+                    let settlements = await send(claim.due)
+                    // Settled even when the sender is stopping: else what was sent goes out again.
+                    try await Task { [queue] in try await queue.settle(settlements) }.value
+                }
             } catch {
                 logger.warning("pending purges could not be read or settled", metadata: ["error": "\(error)"])
                 claimed = 0
             }
+            await reportEverySecond()
         }
-        await report()
     }
 
-    /// Sends `due` to their targets, all targets at once; returns what becomes of each.
-    func send(_ due: [PendingPurge], at now: Date) async -> [PurgeSettlement] {
-        var settlements: [PurgeSettlement] = []
-        var byTarget: [String: [PendingPurge]] = [:]
-        for purge in due {
-            if retry.hasExpired(purge.changedAt, at: now) {
-                count(kind(of: purge.target), "expired")
-                settlements.append(PurgeSettlement(claimed: purge, next: nil))
-            } else if targets[purge.target] == nil {
-                // Written while a target was configured that no longer is.
-                count(kind(of: purge.target), "unconfigured")
-                settlements.append(PurgeSettlement(claimed: purge, next: nil))
-            } else {
-                byTarget[purge.target, default: []].append(purge)
-            }
-        }
-        let requests = byTarget.flatMap { name, purges in
-            (targets[name]?.requests(for: purges, webhookSecret: settings.webhookSecret) ?? []).map { (name, $0) }
-        }
-        await withTaskGroup(of: [PurgeSettlement].self) { group in
-            for (name, request) in requests {
+    /// Sends `due` to their targets, every target at once and a few requests of each at a
+    /// time; returns what becomes of each.
+    func send(_ due: [PendingPurge]) async -> [PurgeSettlement] {
+        let byTarget = Dictionary(grouping: due, by: \.target)
+        return await withTaskGroup(of: [PurgeSettlement].self) { group in
+            for (name, purges) in byTarget {
+                guard let target = targets[name] else { continue }
+                let requests = target.requests(for: purges, webhookSecret: settings.webhookSecret)
                 group.addTask { [self] in
-                    let kind = kind(of: name)
-                    if await attempt(request) {
-                        count(kind, "sent", request.purges.count)
-                        return request.purges.map { PurgeSettlement(claimed: $0, next: nil) }
+                    var settlements: [PurgeSettlement] = []
+                    for start in stride(from: 0, to: requests.count, by: Self.requestsAtOnce) {
+                        settlements += await withTaskGroup(of: [PurgeSettlement].self) { batch in
+                            for request in requests[start..<min(start + Self.requestsAtOnce, requests.count)] {
+                                batch.addTask { await self.settlements(of: request, to: target) }
+                            }
+                            return await batch.reduce(into: []) { $0 += $1 }
+                        }
                     }
-                    count(kind, "failed", request.purges.count)
-                    return request.purges.map { PurgeSettlement(claimed: $0, next: retry.afterFailure($0, at: Date())) }
+                    return settlements
                 }
             }
-            for await done in group { settlements += done }
+            return await group.reduce(into: []) { $0 += $1 }
         }
-        return settlements
     }
 
-    /// One attempt within `settings.attemptTimeout`: whether the target answered 2xx.
-    private func attempt(_ request: PurgeRequest) async -> Bool {
+    /// Requests one target gets at a time: within its client's connections per host.
+    static let requestsAtOnce = 4
+
+    private func settlements(of request: PurgeRequest, to target: PurgeTarget) async -> [PurgeSettlement] {
+        if await attempt(request, to: target) {
+            count(target.kind, "sent", request.purges.count)
+            return request.purges.map { PurgeSettlement(claimed: $0, next: nil) }
+        }
+        count(target.kind, "failed", request.purges.count)
+        return request.purges.map { PurgeSettlement(claimed: $0, next: retry.afterFailure($0, at: Date())) }
+    }
+
+    /// One attempt, answer and body within `settings.attemptTimeout`: whether it was 2xx.
+    private func attempt(_ request: PurgeRequest, to target: PurgeTarget) async -> Bool {
         var http = HTTPClientRequest(url: request.url.absoluteString)
         http.method = HTTPMethod(rawValue: request.method)
         for (name, value) in request.headers { http.headers.add(name: name, value: value) }
         if let body = request.body { http.body = .bytes(ByteBuffer(bytes: body)) }
-        do {
-            let timeout = TimeAmount.nanoseconds(Int64(settings.attemptTimeout.components.seconds) * 1_000_000_000)
-            let response = try await client.execute(http, timeout: timeout)
-            // The answer's body is not needed, but must be drained for the connection's sake.
-            _ = try? await response.body.collect(upTo: 64 * 1024)
-            guard (200..<300).contains(response.status.code) else {
-                logger.warning(
-                    "purge refused", metadata: ["target": "\(request.url)", "status": "\(response.status.code)"])
-                return false
+        let (client, timeout, prepared) = (client, settings.attemptTimeout, http)
+        let status: UInt? = await withTaskGroup(of: UInt?.self) { group in
+            group.addTask {
+                guard let response = try? await client.execute(prepared, timeout: .seconds(Self.lease.components.seconds)) else {
+                    return nil
+                }
+                // The body is not needed, but is read to the end for the connection's sake.
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                return response.status.code
             }
-            return true
-        } catch {
-            logger.warning("purge failed", metadata: ["target": "\(request.url)", "error": "\(error)"])
+            // The deadline covers the answer's body too, so a target that stalls mid-answer
+            // costs one attempt, never the round.
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let status, (200..<300).contains(status) else {
+            logger.warning(
+                "purge failed", metadata: ["target": "\(target.kind)", "host": "\(request.url.host ?? "")",
+                    "status": "\(status.map(String.init) ?? "none within the deadline")"])
             return false
         }
+        return true
     }
 
     /// The metric label of a target name, also for one no longer configured ("varnish …" → "varnish").
@@ -155,8 +175,16 @@ public final class PurgeSender: Service, Sendable {
             .increment(by: purges)
     }
 
-    private func report() async {
-        guard let backlog = try? await queue.backlog() else { return }
+    private let lastReport = Mutex(ContinuousClock.now - .seconds(2))
+
+    /// Updates the backlog gauges, at most once a second however long a round runs.
+    private func reportEverySecond() async {
+        let due = lastReport.withLock { last in
+            guard ContinuousClock.now - last >= .seconds(1) else { return false }
+            last = .now
+            return true
+        }
+        guard due, let backlog = try? await queue.backlog() else { return }
         pending.record(backlog.count)
         oldest.record(backlog.oldest.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
     }

@@ -45,8 +45,14 @@ struct WebhookPayload: Encodable {
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// RFC 3339 in UTC with milliseconds.
+    /// RFC 3339 in UTC with milliseconds, from whole milliseconds: a time read back from a
+    /// store formats as it did when written.
     static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let raw = (date.timeIntervalSince1970 * 1000).rounded()
+        // Times come from a store: one out of any clock's range is clamped, never trapped on.
+        let millis: Int64 = raw.isFinite && raw > 0 && raw < 9e15 ? Int64(raw) : 0
+        let (seconds, fraction) = millis.quotientAndRemainder(dividingBy: 1000)
+        let whole = Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(Date.ISO8601FormatStyle())
+        return whole.replacingOccurrences(of: "Z", with: String(format: ".%03dZ", Int(fraction)))
     }
 }

@@ -51,18 +51,45 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
             _ = try await index.remove(hash)
             #expect(try await index.backlog().count == 4)
             let now = Date().addingTimeInterval(1)
-            let claimed = try await index.claimDue(at: now, leaseUntil: now.addingTimeInterval(15), limit: 10)
+            let claimed = try await index.claimAll(at: now, leaseUntil: now.addingTimeInterval(15), limit: 10)
             #expect(claimed.count == 4)
             #expect(Set(claimed.filter { $0.event == .upload }.map(\.version)) == [saved.record.version])
             #expect(claimed.filter { $0.event == .delete }.allSatisfy { $0.version == nil && $0.hash == hash })
-            #expect(try await index.claimDue(at: now, leaseUntil: now.addingTimeInterval(15), limit: 10).isEmpty, "leased")
+            #expect(try await index.claimAll(at: now, leaseUntil: now.addingTimeInterval(15), limit: 10).isEmpty, "leased")
             let retried = PurgeRetry(maxAge: .seconds(600)).afterFailure(claimed[0], at: now)
             try await index.settle([PurgeSettlement(claimed: claimed[0], next: retried)] + claimed.dropFirst().map {
                 PurgeSettlement(claimed: $0, next: nil)
             })
             #expect(try await index.backlog().count == 1)
-            let again = try await index.claimDue(at: now.addingTimeInterval(1.5), leaseUntil: now.addingTimeInterval(30), limit: 10)
+            let again = try await index.claimAll(at: now.addingTimeInterval(1.5), leaseUntil: now.addingTimeInterval(30), limit: 10)
             #expect(again.map(\.id) == [claimed[0].id] && again.first?.attempts == 1)
+        }
+    }
+
+    @Test(arguments: IndexBackend.allCases)
+    func aLeaseThatRanOutSettlesNothingAndOldPurgesExpire(backend: IndexBackend) async throws {
+        let outbox = PurgeOutbox(targets: ["webhook http://b", "varnish http://gone"])
+        try await backend.withIndex(outbox: outbox) { index in
+            let hash = AvatarHash(String(repeating: "7c", count: 16))!
+            _ = try await index.save(facts(hash, "v1"), at: Date())
+            let now = Date().addingTimeInterval(1)
+            let first = try await index.claimDue(
+                for: ["webhook http://b"], at: now, leaseUntil: now.addingTimeInterval(15), limit: 10, expiredBefore: .distantPast)
+            #expect(first.due.map(\.target) == ["webhook http://b"], "only the targets asked for are claimed")
+            // The first sender stalled past its lease; a second claims the purge again.
+            let later = now.addingTimeInterval(16)
+            let second = try await index.claimDue(
+                for: ["webhook http://b"], at: later, leaseUntil: later.addingTimeInterval(15), limit: 10, expiredBefore: .distantPast)
+            #expect(second.due.map(\.id) == first.due.map(\.id))
+            try await index.settle(first.due.map { PurgeSettlement(claimed: $0, next: nil) })
+            #expect(try await index.backlog().count == 2, "the stale claim removed nothing")
+            try await index.settle(second.due.map { PurgeSettlement(claimed: $0, next: nil) })
+            #expect(try await index.backlog().count == 1)
+            // The purge of a target no node sends any more goes once its change is old enough.
+            let expiring = try await index.claimDue(
+                for: ["webhook http://b"], at: later, leaseUntil: later, limit: 10, expiredBefore: later)
+            #expect(expiring.expired == ["varnish http://gone"] && expiring.due.isEmpty)
+            #expect(try await index.backlog().count == 0)
         }
     }
 
@@ -83,7 +110,7 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
         let claims = try await withThrowingTaskGroup(of: [PendingPurge].self) { group in
             for _ in 0..<8 {
                 for node in nodes {
-                    group.addTask { try await node.claimDue(at: now, leaseUntil: now.addingTimeInterval(15), limit: 7) }
+                    group.addTask { try await node.claimAll(at: now, leaseUntil: now.addingTimeInterval(15), limit: 7) }
                 }
             }
             return try await group.reduce(into: []) { $0 += $1 }
@@ -218,7 +245,7 @@ enum IndexBackend: String, CaseIterable, CustomTestStringConvertible {
             for _ in 0..<4 { group.addTask { try await Migrations.apply(url: database.url, logger: logger) } }
             return try await group.reduce(into: []) { $0 += $1 }
         }
-        #expect(applied.sorted() == [1, 2, 3, 4])
+        #expect(applied.sorted() == [1, 2, 3, 4, 5])
         #expect(try await Migrations.apply(url: database.url, logger: logger).isEmpty)
     }
 

@@ -103,6 +103,25 @@ private func hashes(_ count: Int) -> [PendingPurge] {
     }
 }
 
+@Suite struct WebhookTimeTests {
+    /// A retry reads the purge back from its store: its body, and so its signature, must not
+    /// change by a millisecond on the way.
+    @Test func aChangeTimeReadBackFromAStoreFormatsAsItWasWritten() throws {
+        let outbox = PurgeOutbox(targets: ["webhook http://b"])
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        for _ in 0..<5_000 {
+            let now = Date(timeIntervalSince1970: Double.random(in: 1.6e9...2.1e9))
+            let written = try #require(outbox.purges(.upload, hash: purge("a").hash, version: "v", at: now).first)
+            let read = try decoder.decode(PendingPurge.self, from: encoder.encode(written))
+            #expect(WebhookPayload(read).body == WebhookPayload(written).body)
+            #expect(abs(written.changedAt.timeIntervalSince(now)) < 0.001)
+        }
+    }
+}
+
 @Suite struct PurgeRetryTests {
     @Test func delaysDoubleFromOneSecondToThirty() {
         let retry = PurgeRetry(maxAge: .seconds(86_400))
