@@ -151,6 +151,13 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         }
     }
 
+    /// Reads what `encoder` wrote: records and pending purges alike.
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return decoder
+    }()
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
@@ -159,8 +166,6 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
 
     private static func decode(_ bytes: [UInt8]?) throws -> AvatarRecord? {
         guard let bytes else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
         return try decoder.decode(AvatarRecord.self, from: Data(bytes))
     }
 }

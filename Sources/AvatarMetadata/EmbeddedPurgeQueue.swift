@@ -82,9 +82,7 @@ extension EmbeddedAvatarIndex: PurgeQueue {
     }
 
     private static func decodePurge(_ bytes: [UInt8]) throws -> PendingPurge {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(PendingPurge.self, from: Data(bytes))
+        try decoder.decode(PendingPurge.self, from: Data(bytes))
     }
 }
 
