@@ -121,6 +121,7 @@ public struct AppConfig: Sendable {
         http.cacheControl.unversioned = try values.string(
             "cacheControl.unversioned", default: http.cacheControl.unversioned)
         http.cacheControl.missing = try values.string("cacheControl.missing", default: http.cacheControl.missing)
+        http.sharedMaxAgeWhileLagging = metadataCacheSeconds
         try readConnections(values)
         try readPurges(values)
     }

@@ -111,9 +111,12 @@ public struct AvatarApplication {
         let shared = PostgresAvatarIndex(
             url: postgres.url, maxConnections: postgres.maxConnections, timeout: postgres.timeout, logger: logger,
             outbox: config.purge.outbox)
-        let cached = CachedAvatarIndex(shared, lifetime: .seconds(config.metadataCacheSeconds))
-        let listener = AvatarChangeListener(
-            url: postgres.url, logger: logger, changed: { cached.invalidate($0) }, resumed: { cached.invalidateAll() })
+        let cached = CachedAvatarIndex(shared, lifetime: .seconds(config.metadataCacheSeconds), othersWrite: true)
+        let listener = AvatarChangeListener(url: postgres.url, logger: logger, changed: { cached.invalidate($0) }) { listening in
+            // Records read before listening may have missed a change: dropped, then followed.
+            if listening { cached.invalidateAll() }
+            cached.followsChanges(listening)
+        }
         return (cached, nil, [shared, listener], shared)
     }
 

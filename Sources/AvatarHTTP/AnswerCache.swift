@@ -19,6 +19,8 @@ final class AnswerCache: Sendable {
         let hash: AvatarHash
         let record: AvatarRecord?
         let shown: ShownImage
+        /// Whether the record might lag when the answer was decided (it caps `s-maxage`).
+        let recordsMayLag: Bool
         let route: AnswerRoute
         let contentLength: Int
         /// The status line and header fields as NIO's encoder writes them, up to where the
@@ -46,12 +48,14 @@ final class AnswerCache: Sendable {
     /// Keeps `answer`, a `200` decided about `shown` from `record`, for `target`.
     func store(
         _ answer: AvatarAnswer, for target: String, hash: AvatarHash, record: AvatarRecord?, shown: ShownImage,
-        route: AnswerRoute
+        recordsMayLag: Bool, route: AnswerRoute
     ) {
         guard answer.status == .ok, let length = answer.body?.readableBytes, entry(for: target) == nil,
             let head = Self.encode(answer.head)
         else { return }
-        let entry = Entry(hash: hash, record: record, shown: shown, route: route, contentLength: length, head: head)
+        let entry = Entry(
+            hash: hash, record: record, shown: shown, recordsMayLag: recordsMayLag, route: route, contentLength: length,
+            head: head)
         let cost = target.utf8.count + head.capacity + Self.entryOverhead
         entries.withLock { $0.add(entry, for: target, cost: cost) }
     }

@@ -26,39 +26,52 @@ struct AnswerDecision: Sendable {
 
     let settings: HTTPSettings
     let serverName: String
+    /// The `Cache-Control` policy while records may lag.
+    private let lagging: CacheControlPolicy
 
-    /// The answer to `question` about `shown`, given its render when there is one. Every
-    /// answer names the hash as its cache key, so a purge of the hash reaches it.
-    func decide(_ question: AvatarQuestion, shown: ShownImage, rendered: RenderedAvatar?) -> Outcome {
-        guard case .answer(var answer) = undecoratedDecision(question, shown: shown, rendered: rendered) else {
+    init(settings: HTTPSettings, serverName: String) {
+        self.settings = settings
+        self.serverName = serverName
+        lagging = settings.sharedMaxAgeWhileLagging.map(settings.cacheControl.sharedAtMost) ?? settings.cacheControl
+    }
+
+    /// The answer to `question` about `shown`, given its render when there is one, and
+    /// whether the record it shows may lag the store's. Every answer names the hash as its
+    /// cache key, so a purge of the hash reaches it.
+    func decide(_ question: AvatarQuestion, shown: ShownImage, rendered: RenderedAvatar?, recordsMayLag: Bool) -> Outcome {
+        let policy = recordsMayLag ? lagging : settings.cacheControl
+        guard case .answer(var answer) = undecoratedDecision(question, shown: shown, rendered: rendered, policy: policy)
+        else {
             return .needsRender
         }
         for name in settings.cacheKeyHeaders { answer.fields[name] = question.request.hash.value }
         return .answer(answer)
     }
 
-    private func undecoratedDecision(_ question: AvatarQuestion, shown: ShownImage, rendered: RenderedAvatar?) -> Outcome {
+    private func undecoratedDecision(
+        _ question: AvatarQuestion, shown: ShownImage, rendered: RenderedAvatar?, policy: CacheControlPolicy
+    ) -> Outcome {
         switch shown {
         case .notFound:
-            var answer = ErrorResponse(.notFound).answer(cacheControl: settings.cacheControl, serverName: serverName)
+            var answer = ErrorResponse(.notFound).answer(cacheControl: policy, serverName: serverName)
             if question.isHead { answer.body = nil }
             return .answer(answer)
         case .redirect(let location):
             let fields: HTTPFields = [
-                .location: location, .cacheControl: settings.cacheControl.missing, .contentLength: "0",
+                .location: location, .cacheControl: policy.missing, .contentLength: "0",
             ]
             return .answer(finished(.found, fields, body: nil, question))
         case .avatar(let record, let parameters):
             let freshness =
                 question.request.version == record.version
-                ? settings.cacheControl.versioned : settings.cacheControl.unversioned
+                ? policy.versioned : policy.unversioned
             return image(
                 question, entityTag: "\"\(ShownImage.validator(record, parameters))\"", lastModified: record.updatedAt,
                 cacheControl: freshness, rendered: rendered)
         case .generated(let kind, let hash, let parameters):
             return image(
                 question, entityTag: "\"\(ShownImage.validator(kind, hash, parameters))\"", lastModified: nil,
-                cacheControl: settings.cacheControl.missing, rendered: rendered)
+                cacheControl: policy.missing, rendered: rendered)
         }
     }
 

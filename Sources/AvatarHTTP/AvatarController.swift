@@ -36,10 +36,15 @@ struct AvatarController {
             request: try RenderRequest(
                 name: try context.parameters.require("name"), query: request.uri.queryParameters, settings: settings),
             isHead: request.method == .head, conditions: ConditionalRequest(request.headers))
-        let shown = service.shown(question.request, record: try await service.record(for: question.request.hash))
-        var outcome = decision.decide(question, shown: shown, rendered: nil)
+        // Asked on both sides of the read: a record read while changes were not followed lags.
+        let laggedBefore = service.recordsMayLag
+        let record = try await service.record(for: question.request.hash)
+        let recordsMayLag = laggedBefore || service.recordsMayLag
+        let shown = service.shown(question.request, record: record)
+        var outcome = decision.decide(question, shown: shown, rendered: nil, recordsMayLag: recordsMayLag)
         if outcome == .needsRender {
-            outcome = decision.decide(question, shown: shown, rendered: try await service.render(shown))
+            outcome = decision.decide(
+                question, shown: shown, rendered: try await service.render(shown), recordsMayLag: recordsMayLag)
         }
         guard case .answer(let answer) = outcome else {
             throw AvatarError.internalFailure(reason: "no answer with the render at hand")

@@ -68,30 +68,37 @@ final class EventLoopAnswers: Sendable {
         if canReplayEncoded, conditions.isEmpty, let replayed = replay(head.uri, isHead: isHead) { return replayed }
 
         let uri = URI(head.uri)
+        let laggedBefore = service.recordsMayLag
         guard let (route, name) = AnswerRoute.match(uri.path),
             let request = try? RenderRequest(name: name, query: uri.queryParameters, settings: settings),
             case .some(let record) = service.recordInMemory(for: request.hash)
         else { return nil }
+        // As the router does: a record read while changes were not followed lags.
+        let recordsMayLag = laggedBefore || service.recordsMayLag
         let question = AvatarQuestion(request: request, isHead: isHead, conditions: conditions)
         let shown = service.shown(request, record: record)
-        var outcome = decision.decide(question, shown: shown, rendered: nil)
+        var outcome = decision.decide(question, shown: shown, rendered: nil, recordsMayLag: recordsMayLag)
         if outcome == .needsRender {
             guard let rendered = service.renderInMemory(shown) else { return nil }
-            outcome = decision.decide(question, shown: shown, rendered: rendered)
+            outcome = decision.decide(question, shown: shown, rendered: rendered, recordsMayLag: recordsMayLag)
         }
         guard case .answer(let answer) = outcome else { return nil }
         if conditions.isEmpty, !isHead {
-            cache.store(answer, for: head.uri, hash: request.hash, record: record, shown: shown, route: route)
+            cache.store(
+                answer, for: head.uri, hash: request.hash, record: record, shown: shown, recordsMayLag: recordsMayLag,
+                route: route)
         }
         metrics.answered(on: .eventLoop)
         return (.decided(answer), Int(answer.status.code), route)
     }
 
-    /// The `200` kept for `target`, while the record it was decided from is current and
-    /// its render is in memory.
+    /// The `200` kept for `target`, while the record it was decided from is current, as
+    /// lagging as it was, and its render is in memory.
     private func replay(_ target: String, isHead: Bool) -> (replay: Replay, status: Int, route: AnswerRoute)? {
         guard let entry = cache.entry(for: target) else { return nil }
+        let laggedBefore = service.recordsMayLag
         guard case .some(let record) = service.recordInMemory(for: entry.hash), record == entry.record,
+            (laggedBefore || service.recordsMayLag) == entry.recordsMayLag,
             let rendered = service.renderInMemory(entry.shown), rendered.bytes.readableBytes == entry.contentLength
         else {
             // Decided afresh, and kept anew, from what holds now.

@@ -9,6 +9,11 @@ public struct HTTPSettings: Sendable, Equatable {
     public var maxSize = 2048
     public var maxUploadBytes = 10 * 1024 * 1024
     public var cacheControl = CacheControlPolicy()
+    /// While records may lag (`AvatarService.recordsMayLag`), shared caches keep answers about
+    /// records at most this many seconds (`metadata.cacheSeconds`, how long the node may
+    /// keep a lagging record): a CDN refilled after a purge then holds stale bytes no longer
+    /// than the node does. `nil`: no cap.
+    public var sharedMaxAgeWhileLagging: Int?
     /// Header fields that name an avatar answer's cache key, its hash (`purge.keyHeaders`):
     /// Fastly's and most CDNs' `Surrogate-Key`, Cloudflare's `Cache-Tag`, Varnish xkey's `xkey`.
     public var cacheKeyHeaders: [HTTPField.Name] = ["Surrogate-Key", "Cache-Tag", "xkey"].compactMap { HTTPField.Name($0) }
@@ -41,21 +46,6 @@ public struct ConnectionSettings: Sendable, Equatable {
     public var maxTargetBytes = 8 * 1024
     /// A longer request head (request line and header fields) is `431`.
     public var maxHeadBytes = 16 * 1024
-
-    public init() {}
-}
-
-/// `Cache-Control` values by kind of response.
-public struct CacheControlPolicy: Sendable, Equatable {
-    /// For URLs naming the current version with `v=`: the bytes can never change.
-    public var versioned = "public, max-age=31536000, immutable"
-    /// For URLs without a version: may change on re-upload.
-    /// A short life in browsers, which no purge reaches; a long one in CDNs, which purges end.
-    public var unversioned = "public, max-age=300, s-maxage=86400, stale-while-revalidate=60, stale-if-error=86400"
-    /// For unknown avatars.
-    public var missing = "public, max-age=300"
-    /// For server errors, which must never be cached.
-    public let serverError = "no-store"
 
     public init() {}
 }

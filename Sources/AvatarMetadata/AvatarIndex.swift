@@ -68,6 +68,9 @@ public protocol AvatarIndex: Sendable {
     /// What `record(for:)` would answer, when the index holds it in memory: `.some(nil)`
     /// for a hash known to be unused; `nil` when finding out needs I/O.
     func recordInMemory(for hash: AvatarHash) -> AvatarRecord??
+    /// Whether a record this node answers may be older than the store's, for up to
+    /// `metadata.cacheSeconds`: true while the changes of other writers are not followed.
+    var recordsMayLag: Bool { get }
     /// Runs `body` while no other change of `hash` runs through this index: in this
     /// process, and for an index that nodes share, on any of them.
     func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)
@@ -77,6 +80,9 @@ public protocol AvatarIndex: Sendable {
 extension AvatarIndex {
     /// Indexes without an in-memory copy always need I/O.
     public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? { nil }
+
+    /// Indexes without a copy of their own answer what the store holds.
+    public var recordsMayLag: Bool { false }
 }
 
 extension AvatarFacts {

@@ -5,7 +5,8 @@ import Synchronization
 /// A node's short-lived copy of avatar records in front of a shared index: known and
 /// unknown hashes alike, each for at most `lifetime`. Hits never reach the index.
 /// `invalidate` (driven by change notifications) drops entries at once; the lifetime is
-/// the safety net for notifications that never arrive.
+/// the safety net for notifications that never arrive. Over a store that others write, the
+/// copy lags until `followsChanges(true)` says their changes are being followed.
 public final class CachedAvatarIndex: AvatarIndex {
     private struct Entry {
         let record: AvatarRecord?
@@ -22,11 +23,23 @@ public final class CachedAvatarIndex: AvatarIndex {
     private let lifetime: Duration
     private let maxEntries: Int
     private let state = Mutex(State())
+    private let following: Atomic<Bool>
 
-    public init(_ base: any AvatarIndex, lifetime: Duration, maxEntries: Int = 100_000) {
+    /// `othersWrite`: whether processes other than this one change `base`, so that the copy
+    /// is exact only while their changes are followed.
+    public init(_ base: any AvatarIndex, lifetime: Duration, othersWrite: Bool = false, maxEntries: Int = 100_000) {
         self.base = base
         self.lifetime = lifetime
         self.maxEntries = maxEntries
+        following = Atomic(!othersWrite)
+    }
+
+    public var recordsMayLag: Bool { !following.load(ordering: .relaxed) }
+
+    /// Records whether other writers' changes reach `invalidate` now (a change listener
+    /// connected or lost).
+    public func followsChanges(_ followed: Bool) {
+        following.store(followed, ordering: .relaxed)
     }
 
     public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {

@@ -47,6 +47,9 @@ public final class AvatarService: Sendable {
         index.recordInMemory(for: hash)
     }
 
+    /// Whether records this node answers may be older than the store's (see `AvatarIndex`).
+    public var recordsMayLag: Bool { index.recordsMayLag }
+
     /// What `request` shows given the hash's `record` (`nil`: no avatar stored): the avatar,
     /// unless `f=y` or its rating is above the request's, else the request's default.
     public func shown(_ request: RenderRequest, record: AvatarRecord?) -> ShownImage {

@@ -5,23 +5,24 @@ import ServiceLifecycle
 
 /// Listens for `avatars_changed` on a dedicated connection (`application_name`
 /// `avatars-listener`; the pool has no listen API) and reports each changed hash. When
-/// the connection drops it reconnects with backoff, and once listening again reports
-/// `resumed`, since notifications may have been missed meanwhile.
+/// the connection drops it reports `listening(false)` and reconnects with backoff; each time
+/// it listens (the first included) it reports `listening(true)`: notifications may have been
+/// missed before.
 public struct AvatarChangeListener: Service {
     public static let applicationName = "avatars-listener"
 
     let url: PostgresURL
     let changed: @Sendable (AvatarHash) -> Void
-    let resumed: @Sendable () -> Void
+    let listening: @Sendable (Bool) -> Void
     let logger: Logger
 
     public init(
         url: PostgresURL, logger: Logger, changed: @escaping @Sendable (AvatarHash) -> Void,
-        resumed: @escaping @Sendable () -> Void
+        listening: @escaping @Sendable (Bool) -> Void
     ) {
         self.url = url
         self.changed = changed
-        self.resumed = resumed
+        self.listening = listening
         self.logger = logger
     }
 
@@ -38,11 +39,9 @@ public struct AvatarChangeListener: Service {
                     do {
                         try await withTaskCancellationHandler {
                             try await connection.listen(on: PostgresAvatarIndex.channel) { notifications in
-                                if listenedBefore {
-                                    logger.notice("listening for avatar changes again")
-                                    resumed()
-                                }
+                                if listenedBefore { logger.notice("listening for avatar changes again") }
                                 listenedBefore = true
+                                listening(true)
                                 backoff = .milliseconds(100)
                                 for try await notification in notifications {
                                     // Another writer's payload is input like any other.
@@ -55,6 +54,7 @@ public struct AvatarChangeListener: Service {
                     } catch {
                         failure = error
                     }
+                    listening(false)
                     // Closed on every path: postgres-nio requires it before a connection goes away.
                     try? await connection.close()
                     if let failure { throw failure }

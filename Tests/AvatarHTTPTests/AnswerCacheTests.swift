@@ -20,7 +20,7 @@ import Testing
     @Test func anEntryIsNIOsEncodingUpToTheDateLine() throws {
         let cache = AnswerCache(budget: 1 << 20)
         let shown = ShownImage.avatar(record, RenderParameters(size: 10, format: .png, quality: 80, avifEffort: 2))
-        cache.store(answer, for: "/a", hash: TestHashes.md5, record: record, shown: shown, route: .plain)
+        cache.store(answer, for: "/a", hash: TestHashes.md5, record: record, shown: shown, recordsMayLag: false, route: .plain)
         let entry = try #require(cache.entry(for: "/a"))
         let text = String(buffer: entry.head) + String(buffer: ResponseDate.encodedLine())
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 3\r\nServer: avatars\r\nDate: "))
@@ -36,7 +36,7 @@ import Testing
         let padding = String(repeating: "x", count: 8 * 1024 - 16)
         for index in 0..<20_000 {
             cache.store(
-                answer, for: "/\(index)?\(padding)", hash: TestHashes.md5, record: record, shown: shown, route: .plain)
+                answer, for: "/\(index)?\(padding)", hash: TestHashes.md5, record: record, shown: shown, recordsMayLag: false, route: .plain)
         }
         #expect(cache.bytes <= budget && cache.bytes > budget / 2)
         #expect(cache.entry(for: "/19999?\(padding)") != nil && cache.entry(for: "/0?\(padding)") == nil)

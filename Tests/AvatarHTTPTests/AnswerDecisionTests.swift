@@ -37,8 +37,8 @@ import Testing
 
     @Test func anAvatarNeedsItsRenderThenAnswersWithEveryHeader() throws {
         let shown = ShownImage.avatar(record, parameters)
-        #expect(decision.decide(question(), shown: shown, rendered: nil) == .needsRender)
-        let ok = try answer(decision.decide(question(), shown: shown, rendered: rendered))
+        #expect(decision.decide(question(), shown: shown, rendered: nil, recordsMayLag: false) == .needsRender)
+        let ok = try answer(decision.decide(question(), shown: shown, rendered: rendered, recordsMayLag: false))
         #expect(ok.status == .ok && ok.body == rendered.bytes)
         #expect(ok.fields[.eTag] == "\"v1-\(parameters.fingerprint)\"")
         #expect(ok.fields[.contentLength] == "4" && ok.fields[.contentType] == "image/png")
@@ -46,14 +46,14 @@ import Testing
         #expect(ok.fields[.cacheControl] == HTTPSettings().cacheControl.unversioned)
         #expect(ok.fields[.server] == "avatars" && ok.fields[.accessControlAllowOrigin] == "*")
         #expect(ok.fields[HTTPField.Name("X-Origin-Cache")!] == "HIT" && ok.fields[.date] == nil)
-        let versioned = try answer(decision.decide(question(version: "v1"), shown: shown, rendered: rendered))
+        let versioned = try answer(decision.decide(question(version: "v1"), shown: shown, rendered: rendered, recordsMayLag: false))
         #expect(versioned.fields[.cacheControl] == HTTPSettings().cacheControl.versioned)
     }
 
     @Test func aHeadHasTheSameFieldsAndNoBody() throws {
         let shown = ShownImage.avatar(record, parameters)
-        let get = try answer(decision.decide(question(), shown: shown, rendered: rendered))
-        let head = try answer(decision.decide(question(isHead: true), shown: shown, rendered: rendered))
+        let get = try answer(decision.decide(question(), shown: shown, rendered: rendered, recordsMayLag: false))
+        let head = try answer(decision.decide(question(isHead: true), shown: shown, rendered: rendered, recordsMayLag: false))
         #expect(head.fields == get.fields && head.body == nil)
     }
 
@@ -63,25 +63,64 @@ import Testing
             ConditionalRequest(ifNoneMatch: ["\"x\", W/\"v1-\(parameters.fingerprint)\""]),
             ConditionalRequest(ifModifiedSince: HTTPDate.format(record.updatedAt)),
         ] {
-            let notModified = try answer(decision.decide(question(conditions: conditions), shown: shown, rendered: nil))
+            let notModified = try answer(decision.decide(question(conditions: conditions), shown: shown, rendered: nil, recordsMayLag: false))
             #expect(notModified.status == .notModified && notModified.body == nil)
             #expect(notModified.fields[.contentLength] == nil && notModified.fields[.eTag] != nil)
         }
         let stale = ConditionalRequest(ifNoneMatch: ["\"other\""])
-        #expect(decision.decide(question(conditions: stale), shown: shown, rendered: nil) == .needsRender)
+        #expect(decision.decide(question(conditions: stale), shown: shown, rendered: nil, recordsMayLag: false) == .needsRender)
     }
 
     @Test func defaultsRedirectsAndNotFound() throws {
         let generated = ShownImage.generated(.identicon, TestHashes.md5, parameters)
-        let image = try answer(decision.decide(question(), shown: generated, rendered: rendered))
+        let image = try answer(decision.decide(question(), shown: generated, rendered: rendered, recordsMayLag: false))
         #expect(image.status == .ok && image.fields[.lastModified] == nil)
         #expect(image.fields[.cacheControl] == HTTPSettings().cacheControl.missing)
-        let redirect = try answer(decision.decide(question(), shown: .redirect("https://example.com/a.png"), rendered: nil))
+        let redirect = try answer(decision.decide(question(), shown: .redirect("https://example.com/a.png"), rendered: nil, recordsMayLag: false))
         #expect(redirect.status == .found && redirect.fields[.location] == "https://example.com/a.png")
-        let missing = try answer(decision.decide(question(), shown: .notFound, rendered: nil))
+        let missing = try answer(decision.decide(question(), shown: .notFound, rendered: nil, recordsMayLag: false))
         #expect(missing.status == .notFound && String(buffer: missing.body ?? ByteBuffer()).contains("not_found"))
         #expect(missing.fields[.contentLength] == String(missing.body?.readableBytes ?? -1))
-        let missingHead = try answer(decision.decide(question(isHead: true), shown: .notFound, rendered: nil))
+        let missingHead = try answer(decision.decide(question(isHead: true), shown: .notFound, rendered: nil, recordsMayLag: false))
         #expect(missingHead.body == nil && missingHead.fields == missing.fields)
+    }
+
+    /// While the record may lag, shared caches keep what may change at most
+    /// `sharedMaxAgeWhileLagging`; versioned bytes keep their year.
+    @Test func aLaggingRecordCapsWhatSharedCachesKeep() throws {
+        var settings = HTTPSettings()
+        settings.sharedMaxAgeWhileLagging = 30
+        let capped = AnswerDecision(settings: settings, serverName: "avatars")
+        let shown = ShownImage.avatar(record, parameters)
+        let lagging = try answer(capped.decide(question(), shown: shown, rendered: rendered, recordsMayLag: true))
+        #expect(
+            lagging.fields[.cacheControl]
+                == "public, max-age=300, s-maxage=30, stale-while-revalidate=60, stale-if-error=86400")
+        let following = try answer(capped.decide(question(), shown: shown, rendered: rendered, recordsMayLag: false))
+        #expect(following.fields[.cacheControl] == settings.cacheControl.unversioned)
+        let versioned = try answer(
+            capped.decide(question(version: "v1"), shown: shown, rendered: rendered, recordsMayLag: true))
+        #expect(versioned.fields[.cacheControl] == settings.cacheControl.versioned)
+        let missing = try answer(capped.decide(question(), shown: .notFound, rendered: nil, recordsMayLag: true))
+        #expect(missing.fields[.cacheControl] == "public, max-age=300, s-maxage=30")
+        let generated = ShownImage.generated(.identicon, TestHashes.md5, parameters)
+        let image = try answer(capped.decide(question(), shown: generated, rendered: rendered, recordsMayLag: true))
+        #expect(image.fields[.cacheControl] == "public, max-age=300, s-maxage=30")
+        // Without a cap configured, lagging changes nothing.
+        let uncapped = try answer(decision.decide(question(), shown: shown, rendered: rendered, recordsMayLag: true))
+        #expect(uncapped.fields[.cacheControl] == HTTPSettings().cacheControl.unversioned)
+    }
+
+    @Test(arguments: [
+        ("public, s-maxage=86400", "public, s-maxage=30"),
+        ("public, s-maxage=10", "public, s-maxage=10"),
+        ("public,max-age=600", "public, max-age=600, s-maxage=30"),
+        ("public, max-age=20", "public, max-age=20"),
+        ("private, max-age=600", "private, max-age=600"),
+        ("no-store", "no-store"),
+        ("public, S-MaxAge=99999999999999999999999", "public, s-maxage=30"),
+    ])
+    func sharedLifetimesAreCapped(value: String, capped: String) {
+        #expect(CacheControlPolicy.sharedAtMost(30, value) == capped)
     }
 }

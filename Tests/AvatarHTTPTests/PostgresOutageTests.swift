@@ -19,8 +19,18 @@ import Testing
         try await server.run { client, tokens in
             _ = try await client.upload(try Fixtures.bytes("photo.jpg"), to: TestHashes.md5, tokens: tokens)
             #expect(try await client.get("/\(TestHashes.md5.value)?s=60").status == .ok)
+            // Once changes are followed, CDNs may keep the answer a day; while they are not,
+            // no longer than the node keeps a record (metadata.cacheSeconds).
+            let sharedFor = { @Sendable (seconds: Int) in
+                try await poll(upTo: .seconds(5)) {
+                    try await client.get("/\(TestHashes.md5.value)?s=60").headers[.cacheControl]?
+                        .contains("s-maxage=\(seconds),") == true
+                }
+            }
+            #expect(try await sharedFor(86400) != nil)
 
             try TestPostgres.control("stop")
+            #expect(try await sharedFor(600) != nil, "with the listener down, s-maxage is capped")
             do {
                 let cached = try await client.get("/\(TestHashes.md5.value)?s=60")
                 let cachedOtherSize = try await client.get("/\(TestHashes.md5.value)?s=61")
@@ -39,6 +49,7 @@ import Testing
             let recovered = try await poll(upTo: .seconds(15)) { try await client.get("/readyz").status == .ok }
             print("postgres outage: recovered after \(recovered?.milliseconds ?? -1) ms")
             #expect(recovered != nil)
+            #expect(try await sharedFor(86400) != nil, "listening again, the cap is gone")
             #expect(try await client.get("/\(TestHashes.other.value)?s=60").status == .notFound)
             let upload = try await client.upload(try Fixtures.bytes("photo.png"), to: TestHashes.sha1, tokens: tokens)
             #expect(upload.status == .created)
