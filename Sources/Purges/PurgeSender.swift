@@ -25,10 +25,22 @@ public final class PurgeSender: Service, Sendable {
     private let pending: Gauge
     private let oldest: Gauge
 
-    /// Purges claimed per round: a backlog is worked through a round at a time.
-    static let claimLimit = 512
-    /// How long a claim keeps other nodes off: past every attempt's deadline.
-    static let lease = Duration.seconds(15)
+    /// Purges claimed at a time: a backlog is worked through a claim at a time.
+    let claimLimit: Int
+    /// How long a claim keeps other nodes off: past the deadline of its last attempt.
+    let lease: Duration
+
+    /// Batches of requests (`requestsAtOnce` each) one claim makes to a target at most.
+    static let batchesPerClaim = 2
+
+    /// The claim limit and lease for `targets`: a claim fills at most `batchesPerClaim`
+    /// batches of requests to the target that batches fewest keys, so every attempt of a
+    /// claim ends, by its deadline, within the lease (with time to settle), however many
+    /// webhooks are due; and a claim a stopped node held is free again within seconds.
+    static func claimSize(for targets: [PurgeTarget], attemptTimeout: Duration) -> (limit: Int, lease: Duration) {
+        let keys = targets.map(\.keysPerRequest).min() ?? 1
+        return (keys * requestsAtOnce * batchesPerClaim, attemptTimeout * batchesPerClaim + .seconds(3))
+    }
 
     public init(
         queue: any PurgeQueue, settings: PurgeSettings, client: HTTPClient, logger: Logger,
@@ -41,6 +53,7 @@ public final class PurgeSender: Service, Sendable {
         self.settings = settings
         targets = Dictionary(settings.targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         retry = PurgeRetry(maxAge: settings.maxAge)
+        (claimLimit, lease) = Self.claimSize(for: settings.targets, attemptTimeout: settings.attemptTimeout)
         self.client = client
         self.logger = logger
         // One waiting round is enough however many changes ask for it.
@@ -71,13 +84,13 @@ public final class PurgeSender: Service, Sendable {
 
     /// Claims what is due and sends it, until less than a full claim is due.
     func round() async {
-        var claimed = Self.claimLimit
-        while claimed == Self.claimLimit, !Task.isCancelled {
+        var claimed = claimLimit
+        while claimed == claimLimit, !Task.isCancelled {
             let now = Date()
             do {
                 let claim = try await queue.claimDue(
-                    for: Array(targets.keys), at: now, leaseUntil: now.addingTimeInterval(Self.lease.seconds),
-                    limit: Self.claimLimit, expiredBefore: now.addingTimeInterval(-settings.maxAge.seconds))
+                    for: Array(targets.keys), at: now, leaseUntil: now.addingTimeInterval(lease.seconds),
+                    limit: claimLimit, expiredBefore: now.addingTimeInterval(-settings.maxAge.seconds))
                 claimed = claim.due.count
                 for name in claim.expired { count(kind(of: name), "expired") }
                 if !claim.due.isEmpty {
@@ -136,10 +149,10 @@ public final class PurgeSender: Service, Sendable {
         http.method = HTTPMethod(rawValue: request.method)
         for (name, value) in request.headers { http.headers.add(name: name, value: value) }
         if let body = request.body { http.body = .bytes(ByteBuffer(bytes: body)) }
-        let (client, timeout, prepared) = (client, settings.attemptTimeout, http)
+        let (client, timeout, prepared, lease) = (client, settings.attemptTimeout, http, lease)
         let status: UInt? = await withTaskGroup(of: UInt?.self) { group in
             group.addTask {
-                guard let response = try? await client.execute(prepared, timeout: .seconds(Self.lease.components.seconds)) else {
+                guard let response = try? await client.execute(prepared, timeout: .seconds(lease.components.seconds)) else {
                     return nil
                 }
                 // The body is not needed, but is read to the end for the connection's sake.

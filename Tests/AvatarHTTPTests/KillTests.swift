@@ -46,10 +46,15 @@ import Testing
     }
 
     static func start(port: Int, data: String) throws -> Process {
+        try start(environment: environment(port: port, data: data))
+    }
+
+    /// `avatars serve` with exactly `environment`.
+    static func start(environment: [String: String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve"]
-        process.environment = environment(port: port, data: data)
+        process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -105,12 +105,112 @@ struct PurgeLiveTests {
         }
     }
 
+    /// A purge that could not be sent before a `kill -9` is sent by the restarted node: the
+    /// receiver is down (connection refused) when the upload is acknowledged, the node is killed,
+    /// and the first node to run on that data again delivers it.
+    @Test func pendingPurgesSurviveKill9AndAreSentAfterRestart() async throws {
+        let data = try temporaryDirectory("avatars-purge-kill")
+        let (port, receiverPort) = (try KillTests.freePort(), try KillTests.freePort())
+        let environment = KillTests.environment(port: port, data: data).merging([
+            "AVATARS_PURGE_WEBHOOKS": "http://127.0.0.1:\(receiverPort)/hook",
+            "AVATARS_PURGE_WEBHOOK_SECRET": Self.webhookSecret,
+        ]) { $1 }
+        let node = try KillTests.start(environment: environment)
+        try await KillTests.waitUntilServing(port: port)
+        let tokens = await UploadTokens(secret: Array(KillTests.secret.utf8))
+        let token = try await tokens.token(for: hash, ttl: 60)
+        let photo = try Fixtures.bytes("photo.jpg")
+        let answer = try await RawHTTP.exchange(
+            port: port,
+            head: "PUT /\(hash.value) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
+                + "Content-Length: \(photo.count)\r\nConnection: close\r\n\r\n",
+            body: photo)
+        #expect(answer.hasPrefix("HTTP/1.1 201"))
+        // Its first attempt is refused at once; the retry is a second away.
+        try await Task.sleep(for: .milliseconds(300))
+        kill(node.processIdentifier, SIGKILL)
+        node.waitUntilExit()
+
+        let receiver = PurgeReceiver()
+        try await receiver.serve(port: receiverPort) { _ in
+            let restarted = try KillTests.start(environment: environment)
+            defer {
+                kill(restarted.processIdentifier, SIGKILL)
+                restarted.waitUntilExit()
+            }
+            try await KillTests.waitUntilServing(port: port)
+            // The killed node's claim holds its lease (a few seconds) before the purge is due again.
+            let hooks = try await waitFor(1, from: receiver, within: .seconds(15))
+            try await Task.sleep(for: .seconds(1))
+            #expect(await receiver.received.count == 1, "the upload's purge, sent once by the restarted node")
+            #expect(hooks.first.map { json($0)["event"] as? String } == "upload")
+            #expect(hooks.first.map { json($0)["hash"] as? String } == hash.value)
+            let metrics = try await RawHTTP.exchange(
+                port: port, head: "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", body: [])
+            #expect(metrics.contains("avatars_purges_total{target=\"webhook\",outcome=\"sent\"} 1"))
+        }
+    }
+
+    /// Two nodes on PostgreSQL, Varnish in front of the first: changes made on either reach
+    /// Varnish once each (its own log says so), the webhook once each, and the plain URL
+    /// through Varnish shows each change within a second.
+    @Test func twoNodesOnPostgresSendOnePurgePerChange() async throws {
+        let postgres = try TestPostgres.fromEnvironment()
+        let s3 = try TestS3.fromEnvironment()
+        let database = try await postgres.freshDatabase()
+        let receiver = PurgeReceiver()
+        let varnishPort = try KillTests.freePort()
+        try await receiver.serve { receiverPort in
+            let environment = sharedEnvironment(database: database.text, s3: s3, prefix: TestS3.uniquePrefix("purges"))
+                .merging([
+                    "AVATARS_PURGE_VARNISH": "http://127.0.0.1:\(varnishPort)",
+                    "AVATARS_PURGE_WEBHOOKS": "http://127.0.0.1:\(receiverPort)/hook",
+                    "AVATARS_PURGE_WEBHOOK_SECRET": Self.webhookSecret,
+                ]) { $1 }
+            try await LiveServer(environment).run { a, tokens in
+                try await LiveServer(environment).run { b, _ in
+                    let varnish = try VarnishProcess(port: varnishPort, backendPort: try #require(a.port))
+                    defer { varnish.stop() }
+                    try await varnish.waitUntilServing()
+                    let url = "http://127.0.0.1:\(varnishPort)/avatar/\(hash.value)?s=64"
+                    let token = try await tokens.token(for: hash, ttl: 60)
+
+                    #expect(try await a.upload(try Fixtures.bytes("photo.jpg"), to: hash, tokens: tokens).status == .created)
+                    #expect(try await Fetch.until(url, within: .seconds(2)) { $0.status == 200 } != nil)
+                    #expect(try await b.upload(try Fixtures.bytes("photo.png"), to: hash, tokens: tokens).status == .ok)
+                    let fresh = try await b.get("/avatar/\(hash.value)?s=64").bytes
+                    #expect(try await Fetch.until(url, within: .seconds(1)) { $0.body == fresh } != nil)
+                    let recrop = try await a.executeRequest(
+                        uri: "/\(hash.value)?crop=0,0,20,20", method: .patch, headers: [.authorization: "Bearer \(token)"],
+                        body: nil)
+                    #expect(recrop.status == .ok)
+                    let recropped = try await a.get("/avatar/\(hash.value)?s=64").bytes
+                    #expect(try await Fetch.until(url, within: .seconds(1)) { $0.body == recropped } != nil)
+                    let delete = try await b.executeRequest(
+                        uri: "/\(hash.value)", method: .delete, headers: [.authorization: "Bearer \(token)"], body: nil)
+                    #expect(delete.status == .noContent)
+                    #expect(try await Fetch.until(url, within: .seconds(1)) { $0.status == 404 } != nil)
+
+                    // Both nodes claim every second: a purge sent twice would have had time to be.
+                    try await Task.sleep(for: .seconds(3))
+                    #expect(try varnish.purges() == Array(repeating: hash.value, count: 4))
+                    let hooks = await receiver.received
+                    #expect(hooks.map { json($0)["event"] as? String } == ["upload", "upload", "recrop", "delete"])
+                    #expect(Set(hooks.map { json($0)["id"] as? String }).count == 4)
+                }
+            }
+        }
+    }
+
     private func json(_ received: PurgeReceiver.Received) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(received.body)) as? [String: Any]) ?? [:]
     }
 
-    private func waitFor(_ count: Int, from receiver: PurgeReceiver) async throws -> [PurgeReceiver.Received] {
-        for _ in 0..<300 {
+    private func waitFor(_ count: Int, from receiver: PurgeReceiver, within limit: Duration = .seconds(3)) async throws
+        -> [PurgeReceiver.Received]
+    {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < limit {
             let received = await receiver.received
             if received.count >= count { return received }
             try await Task.sleep(for: .milliseconds(10))

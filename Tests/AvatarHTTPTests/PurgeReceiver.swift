@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
+import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A webhook receiver for tests: a real HTTP server that records every request it gets.
 actor PurgeReceiver {
@@ -19,7 +20,8 @@ actor PurgeReceiver {
 
     func record(_ request: Received) { received.append(request) }
 
-    /// Serves on `port` (0: any) while `body` runs; `body` gets the port.
+    /// Serves on `port` (0: any) while `body` runs; `body` gets the port. Not through
+    /// HummingbirdTesting, whose live servers always take a port of their own choosing.
     func serve<T: Sendable>(port: Int = 0, _ body: @Sendable (Int) async throws -> T) async throws -> T {
         let router = Router()
         router.on("/{path}", method: .post) { [self] request, _ -> Response in
@@ -30,9 +32,31 @@ actor PurgeReceiver {
                     body: Array(bytes.readableBytesView), at: .now))
             return Response(status: .noContent)
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        return try await app.test(.live) { client in try await body(client.port ?? port) }
+        let (bound, boundTo) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { channel in
+                boundTo.yield(channel.localAddress?.port ?? port)
+                boundTo.finish()
+            }, logger: Logger(label: "purge-receiver"))
+        let services = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "purge-receiver")))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            var ports = bound.makeAsyncIterator()
+            guard let listening = await ports.next() else { throw ReceiverDidNotStart() }
+            do {
+                let result = try await body(listening)
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+        }
     }
+
+    struct ReceiverDidNotStart: Error {}
 }
 
 /// A Varnish in front of a node, with the README's VCL (`config/varnish/avatars.vcl`).
@@ -89,6 +113,23 @@ final class VarnishProcess: @unchecked Sendable {
     private var processes: [pid_t] {
         let children = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8)) ?? ""
         return [process.processIdentifier] + children.split(separator: " ").compactMap { pid_t($0) }
+    }
+
+    /// The `xkey-purge` value of every `PURGE` this Varnish has taken, from its shared log.
+    func purges() throws -> [String] {
+        let log = Process()
+        log.executableURL = URL(fileURLWithPath: "/usr/bin/varnishlog")
+        log.arguments = ["-n", directory + "/work", "-d", "-g", "request", "-q", "ReqMethod eq \"PURGE\"", "-i", "ReqHeader"]
+        let output = Pipe()
+        log.standardOutput = output
+        log.standardError = FileHandle.nullDevice
+        try log.run()
+        // `-d` prints what the log holds and exits: the pipe's end is the answer's end.
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return text.split(separator: "\n").compactMap { line in
+            guard let range = line.range(of: "xkey-purge: ", options: .caseInsensitive) else { return nil }
+            return String(line[range.upperBound...])
+        }
     }
 
     /// `SIGSTOP`: Varnish takes connections into its backlog but answers nothing.
