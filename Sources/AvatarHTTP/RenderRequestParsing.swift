@@ -19,11 +19,54 @@ extension RenderRequest {
             }
         }
         self.init(
-            hash: hash, format: format, size: try Self.size(query, settings: settings), version: query.get("v"),
-            defaultImage: defaultImage,
+            hash: hash, format: format,
+            size: try Self.side(Self.size(query, settings: settings), dpr: query.get("dpr"), settings: settings),
+            version: query.get("v"), defaultImage: defaultImage,
             forceDefault: (query.get("f") ?? query.get("forcedefault")).map { ["y", "yes"].contains($0.lowercased()) }
                 ?? false,
-            rating: try Self.rating(query.get("r") ?? query.get("rating")) ?? .g)
+            rating: try Self.rating(query.get("r") ?? query.get("rating")) ?? .g,
+            shape: try Self.shape(query.get("shape")), background: try Self.background(query.get("bg")))
+    }
+
+    /// `shape`: `square` (the default) or `circle`.
+    static func shape(_ text: String?) throws(AvatarError) -> AvatarShape {
+        guard let text else { return .square }
+        guard let shape = AvatarShape(rawValue: text) else {
+            throw .invalidParameter(name: "shape", reason: "the shape must be square or circle")
+        }
+        return shape
+    }
+
+    /// `bg`: exactly six hex digits, without `#`; white when absent.
+    static func background(_ text: String?) throws(AvatarError) -> RGBColour {
+        guard let text else { return .white }
+        guard let colour = RGBColour(hex: text) else {
+            throw .invalidParameter(name: "bg", reason: "the background must be six hex digits, RRGGBB, without #")
+        }
+        return colour
+    }
+
+    /// The side in pixels: `size` times `dpr` (1 to 4, at most two decimals), rounded half
+    /// up, then clamped to `images.maxSize`. In hundredths, so no float decides a size.
+    static func side(_ size: Int, dpr text: String?, settings: HTTPSettings) throws(AvatarError) -> Int {
+        guard let text else { return size }
+        guard let hundredths = Self.hundredths(text), (100...400).contains(hundredths) else {
+            throw .invalidParameter(name: "dpr", reason: "the density must be from 1 to 4 with at most two decimals")
+        }
+        // `size` is at most `images.maxSize` already, so the product cannot overflow.
+        return min((size * hundredths + 50) / 100, settings.maxSize)
+    }
+
+    /// `1`, `1.5`, `2.25` as hundredths; `nil` for signs, exponents, a third decimal, a
+    /// bare point or more than one digit before it.
+    private static func hundredths(_ text: String) -> Int? {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let digits = { (part: Substring) in part.utf8.allSatisfy { (0x30...0x39).contains($0) } }
+        guard let whole = parts.first, whole.utf8.count == 1, digits(whole), let units = Int(whole) else { return nil }
+        guard parts.count == 2 else { return units * 100 }
+        let fraction = parts[1]
+        guard (1...2).contains(fraction.utf8.count), digits(fraction), let value = Int(fraction) else { return nil }
+        return units * 100 + (fraction.utf8.count == 1 ? value * 10 : value)
     }
 
     /// An `r` / `rating` value (on renders and uploads): `nil` when absent, `400` when not

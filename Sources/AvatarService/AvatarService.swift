@@ -55,13 +55,19 @@ public final class AvatarService: Sendable {
     public func shown(_ request: RenderRequest, record: AvatarRecord?) -> ShownImage {
         if let record, !request.forceDefault, record.rating <= request.rating {
             return .avatar(
-                record, pipeline.parameters(size: request.size, format: request.format ?? record.format.defaultOutput))
+                record,
+                pipeline.parameters(
+                    size: request.size, format: request.format ?? record.format.defaultOutput, shape: request.shape,
+                    background: request.background))
         }
         switch request.defaultImage {
         case .notFound: return .notFound
         case .redirect(let location): return .redirect(location)
         case .generated(let kind):
-            return .generated(kind, request.hash, pipeline.parameters(size: request.size, format: request.format ?? .png))
+            return .generated(
+                kind, request.hash,
+                pipeline.parameters(
+                    size: request.size, format: request.format ?? .png, shape: request.shape, background: request.background))
         }
     }
 

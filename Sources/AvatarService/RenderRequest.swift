@@ -8,7 +8,7 @@ public struct RenderRequest: Sendable, Equatable {
     public var hash: AvatarHash
     /// The format the URL's extension asks for; `nil` means the original's family.
     public var format: ImageFormat?
-    /// Side of the square, already clamped to `images.maxSize`.
+    /// Side of the square in pixels (`s` times `dpr`), already clamped to `images.maxSize`.
     public var size: Int
     /// The `v=` parameter, if any: a version the client expects.
     public var version: String?
@@ -18,11 +18,16 @@ public struct RenderRequest: Sendable, Equatable {
     public var forceDefault: Bool
     /// `r` / `rating`: the highest rating the page accepts.
     public var rating: Rating
+    /// `shape`: the square, or the circle inscribed in it.
+    public var shape: AvatarShape
+    /// `bg`: what transparency (a circle's corners included) is flattened onto in formats
+    /// without it.
+    public var background: RGBColour
 
     /// A request with every part given; the HTTP layer parses one from a URL.
     public init(
         hash: AvatarHash, format: ImageFormat?, size: Int, version: String?, defaultImage: DefaultImage,
-        forceDefault: Bool, rating: Rating
+        forceDefault: Bool, rating: Rating, shape: AvatarShape = .square, background: RGBColour = .white
     ) {
         self.hash = hash
         self.format = format
@@ -31,5 +36,7 @@ public struct RenderRequest: Sendable, Equatable {
         self.defaultImage = defaultImage
         self.forceDefault = forceDefault
         self.rating = rating
+        self.shape = shape
+        self.background = background
     }
 }

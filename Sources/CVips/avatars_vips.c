@@ -133,9 +133,7 @@ int avatars_vips_grey_pixels(VipsImage *in, void **pixels, size_t *len) {
     VipsImage *image = in;
     int result = 0;
     if (vips_image_hasalpha(image)) {
-        VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
-        result = vips_flatten(image, &t[0], "background", white, NULL);
-        vips_area_unref(VIPS_AREA(white));
+        result = avatars_vips_flatten(image, 255.0, 255.0, 255.0, &t[0]);
         image = t[0];
     }
     result = result || vips_colourspace(image, &t[1], VIPS_INTERPRETATION_B_W, NULL) ||
@@ -209,10 +207,46 @@ int avatars_vips_colourspace_srgb(VipsImage *in, VipsImage **out) {
     return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
 }
 
-int avatars_vips_flatten_white(VipsImage *in, VipsImage **out) {
-    VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
-    int result = vips_flatten(in, out, "background", white, NULL);
-    vips_area_unref(VIPS_AREA(white));
+int avatars_vips_flatten(VipsImage *in, double red, double green, double blue, VipsImage **out) {
+    VipsArrayDouble *background = vips_array_double_newv(3, red, green, blue);
+    int result = vips_flatten(in, out, "background", background, NULL);
+    vips_area_unref(VIPS_AREA(background));
+    return result;
+}
+
+int avatars_vips_circle(VipsImage *in, VipsImage **out) {
+    VipsImage *t[14] = { NULL };
+    const int width = in->Xsize, height = in->Ysize;
+    const double radius = (width < height ? width : height) / 2.0;
+    // Pixel centres sit half a pixel in: band 0 is x, band 1 is y, both from the image's centre.
+    double scale[2] = { 1.0, 1.0 };
+    double offset[2] = { 0.5 - width / 2.0, 0.5 - height / 2.0 };
+    const int alpha = vips_image_hasalpha(in);
+    const int colours = alpha ? in->Bands - 1 : in->Bands;
+    // Coverage of each pixel by the disc, 255 inside, 0 outside, ramped over one pixel;
+    // casting to 8 bits clips what lies beyond.
+    int result = vips_xyz(&t[0], width, height, NULL) ||
+        vips_linear(t[0], &t[1], scale, offset, 2, NULL) ||
+        vips_multiply(t[1], t[1], &t[2], NULL) ||
+        vips_bandmean(t[2], &t[3], NULL) ||
+        vips_linear1(t[3], &t[4], 2.0, 0.0, NULL) ||
+        vips_pow_const1(t[4], &t[5], 0.5, NULL) ||
+        vips_linear1(t[5], &t[6], -255.0, (radius + 0.5) * 255.0, NULL) ||
+        vips_cast_uchar(t[6], &t[7], NULL) ||
+        vips_cast_uchar(in, &t[8], NULL);
+    if (result == 0 && alpha) {
+        // An alpha band already there is narrowed by the disc: kept where both keep it.
+        result = vips_extract_band(t[8], &t[9], 0, "n", colours, NULL) ||
+            vips_extract_band(t[8], &t[10], colours, NULL) ||
+            vips_multiply(t[10], t[7], &t[11], NULL) ||
+            vips_linear1(t[11], &t[12], 1.0 / 255.0, 0.0, NULL) ||
+            vips_cast_uchar(t[12], &t[13], NULL) ||
+            vips_bandjoin2(t[9], t[13], out, NULL);
+    } else if (result == 0) {
+        result = vips_bandjoin2(t[8], t[7], out, NULL);
+    }
+    for (int i = 0; i < 14; i++)
+        if (t[i]) g_object_unref(t[i]);
     return result;
 }
 

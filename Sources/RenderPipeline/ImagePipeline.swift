@@ -23,9 +23,14 @@ public final class ImagePipeline: Sendable {
             threads: settings.renderConcurrency, maxWaiting: settings.maxPendingRenders, niceness: settings.renderNiceness)
     }
 
-    /// The parameters for a square of `size` in `format` under this pipeline's settings.
-    public func parameters(size: Int, format: ImageFormat) -> RenderParameters {
-        RenderParameters(size: size, format: format, quality: settings.quality, avifEffort: settings.avifEffort)
+    /// The parameters for an avatar of `size` in `format`, `shape` and `background` under
+    /// this pipeline's settings.
+    public func parameters(
+        size: Int, format: ImageFormat, shape: AvatarShape = .square, background: RGBColour = .white
+    ) -> RenderParameters {
+        RenderParameters(
+            size: size, format: format, quality: settings.quality, avifEffort: settings.avifEffort, shape: shape,
+            background: background)
     }
 
     /// Checks an upload: `.emptyBody` for no bytes, `.unsupportedMediaType` unless it is
@@ -161,11 +166,12 @@ public final class ImagePipeline: Sendable {
         }
     }
 
-    /// The last steps of every render: alpha fitted to the format, then encoded.
+    /// The last steps of every render: the shape cut, alpha fitted to the format, then encoded.
     private static func encoded(_ square: VipsImageHandle, _ parameters: RenderParameters, by deadline: RenderDeadline)
         throws(RenderFailure) -> RenderedImage
     {
-        let fitted = try RenderSteps.fitAlpha(square, to: parameters.format)
+        let shaped = parameters.shape == .circle ? try RenderSteps.circle(square) : square
+        let fitted = try RenderSteps.fitAlpha(shaped, to: parameters.format, onto: parameters.background ?? .white)
         return RenderedImage(bytes: try RenderSteps.encode(fitted, parameters, by: deadline), format: parameters.format)
     }
 

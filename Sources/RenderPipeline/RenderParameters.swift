@@ -16,16 +16,29 @@ public struct RenderParameters: Hashable, Sendable {
     public let format: ImageFormat
     public let quality: Int
     public let avifEffort: Int
+    public let shape: AvatarShape
+    /// What transparency is flattened onto; `nil` for white, and for formats that keep
+    /// transparency (where it changes no byte, so two spellings never make two entries).
+    public let background: RGBColour?
     /// A compact, stable text naming these parameters and the pipeline version. Made once:
-    /// every request uses it for both the ETag and the cache key.
+    /// every request uses it for both the ETag and the cache key. The square on white names
+    /// nothing more, so its fingerprints are those made before shapes existed.
     public let fingerprint: String
 
-    public init(size: Int, format: ImageFormat, quality: Int, avifEffort: Int) {
+    public init(
+        size: Int, format: ImageFormat, quality: Int, avifEffort: Int, shape: AvatarShape = .square,
+        background: RGBColour = .white
+    ) {
         self.size = size
         self.format = format
         self.quality = quality
         self.avifEffort = avifEffort
-        fingerprint = "p\(Self.pipelineVersion)-s\(size)-\(format.rawValue)-q\(quality)-e\(avifEffort)"
+        self.shape = shape
+        self.background = format.keepsAlpha || background == .white ? nil : background
+        var fingerprint = "p\(Self.pipelineVersion)-s\(size)-\(format.rawValue)-q\(quality)-e\(avifEffort)"
+        if shape != .square { fingerprint += "-\(shape.rawValue)" }
+        if let flattenedOnto = self.background { fingerprint += "-bg\(flattenedOnto.hex)" }
+        self.fingerprint = fingerprint
     }
 
     /// Whether this render of `crop` is made from its master rather than the original: up

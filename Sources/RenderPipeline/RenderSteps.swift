@@ -139,10 +139,20 @@ enum RenderSteps {
         return image
     }
 
-    /// Alpha: flattened onto white for encodings that cannot carry it.
-    static func fitAlpha(_ image: VipsImageHandle, to format: ImageFormat) throws(RenderFailure) -> VipsImageHandle {
+    /// Alpha: flattened onto `background` for encodings that cannot carry it.
+    static func fitAlpha(_ image: VipsImageHandle, to format: ImageFormat, onto background: RGBColour)
+        throws(RenderFailure) -> VipsImageHandle
+    {
         guard image.hasAlpha, !format.keepsAlpha else { return image }
-        return try image.apply("flatten") { avatars_vips_flatten_white($0, $1) }
+        return try image.apply("flatten") {
+            avatars_vips_flatten($0, Double(background.red), Double(background.green), Double(background.blue), $1)
+        }
+    }
+
+    /// Circle: the disc inscribed in the square kept, its edge anti-aliased, the corners
+    /// made transparent (an alpha band is added, or the one there is narrowed).
+    static func circle(_ image: VipsImageHandle) throws(RenderFailure) -> VipsImageHandle {
+        try image.apply("circle") { avatars_vips_circle($0, $1) }
     }
 
     /// Save: encodes with every piece of metadata stripped, so no EXIF or GPS leaves.

@@ -72,8 +72,12 @@ int avatars_vips_icc_to_srgb(VipsImage *in, VipsImage **out);
 /// Converts to 8-bit sRGB from any other interpretation (CMYK, grey, 16-bit, ...).
 int avatars_vips_colourspace_srgb(VipsImage *in, VipsImage **out);
 
-/// Removes alpha by flattening onto white.
-int avatars_vips_flatten_white(VipsImage *in, VipsImage **out);
+/// Removes alpha by flattening onto the colour red, green, blue (0 to 255 each).
+int avatars_vips_flatten(VipsImage *in, double red, double green, double blue, VipsImage **out);
+
+/// Keeps the disc inscribed in the image, its edge anti-aliased over one pixel: adds an
+/// alpha band that is 0 outside it, or narrows the alpha band there is. 8 bits per band out.
+int avatars_vips_circle(VipsImage *in, VipsImage **out);
 
 /// Encoders. Every one strips all metadata (EXIF, XMP, ICC, comments).
 int avatars_vips_jpeg(VipsImage *in, int quality, void **buf, size_t *len);
