@@ -105,6 +105,7 @@ public struct AppConfig: Sendable {
         http.handlerNiceness = Int32(
             try values.int("http.handlerNiceness", default: Int(http.handlerNiceness), in: 0...19))
         http.maxSize = try values.int("images.maxSize", default: http.maxSize, in: 1...8192)
+        http.negotiate = try values.bool("images.negotiate") ?? http.negotiate
         http.defaultSize = try values.int("images.defaultSize", default: http.defaultSize, in: 1...http.maxSize)
         http.maxUploadBytes = try values.int("images.maxUploadBytes", default: http.maxUploadBytes, in: 1...(1 << 31))
         if let defaultImage = try values.optionalString("images.default") {

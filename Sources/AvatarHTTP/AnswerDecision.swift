@@ -45,6 +45,7 @@ struct AnswerDecision: Sendable {
             return .needsRender
         }
         for name in settings.cacheKeyHeaders { answer.fields[name] = question.request.hash.value }
+        if question.request.accepted != nil, case .avatar = shown { answer.fields[.vary] = "Accept" }
         return .answer(answer)
     }
 

@@ -34,7 +34,8 @@ struct AvatarController {
     @Sendable func get(_ request: Request, context: AvatarRequestContext) async throws -> Response {
         let question = AvatarQuestion(
             request: try RenderRequest(
-                name: try context.parameters.require("name"), query: request.uri.queryParameters, settings: settings),
+                name: try context.parameters.require("name"), query: request.uri.queryParameters,
+                accept: request.headers[values: .accept], settings: settings),
             isHead: request.method == .head, conditions: ConditionalRequest(request.headers))
         // Asked on both sides of the read: a record read while changes were not followed lags.
         let laggedBefore = service.recordsMayLag

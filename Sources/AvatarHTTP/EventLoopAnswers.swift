@@ -70,7 +70,8 @@ final class EventLoopAnswers: Sendable {
         let uri = URI(head.uri)
         let laggedBefore = service.recordsMayLag
         guard let (route, name) = AnswerRoute.match(uri.path),
-            let request = try? RenderRequest(name: name, query: uri.queryParameters, settings: settings),
+            let request = try? RenderRequest(
+                name: name, query: uri.queryParameters, accept: head.headers["accept"], settings: settings),
             case .some(let record) = service.recordInMemory(for: request.hash)
         else { return nil }
         // As the router does: a record read while changes were not followed lags.
@@ -83,7 +84,8 @@ final class EventLoopAnswers: Sendable {
             outcome = decision.decide(question, shown: shown, rendered: rendered, recordsMayLag: recordsMayLag)
         }
         guard case .answer(let answer) = outcome else { return nil }
-        if conditions.isEmpty, !isHead {
+        // Answers that vary by `Accept` are not kept: entries are found by target alone.
+        if conditions.isEmpty, !isHead, answer.fields[.vary] == nil {
             cache.store(
                 answer, for: head.uri, hash: request.hash, record: record, shown: shown, recordsMayLag: recordsMayLag,
                 route: route)

@@ -8,6 +8,10 @@ public struct HTTPSettings: Sendable, Equatable {
     public var defaultSize = 80
     public var maxSize = 2048
     public var maxUploadBytes = 10 * 1024 * 1024
+    /// Whether avatar URLs without an extension answer AVIF or WebP when `Accept` names them
+    /// (`images.negotiate`). Off by default: a CDN that ignores `Vary` would serve one
+    /// client's format to everyone.
+    public var negotiate = false
     public var cacheControl = CacheControlPolicy()
     /// While records may lag (`AvatarService.recordsMayLag`), shared caches keep answers about
     /// records at most this many seconds (`metadata.cacheSeconds`, how long the node may

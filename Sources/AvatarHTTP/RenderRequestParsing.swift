@@ -4,9 +4,12 @@ import DefaultAvatars
 import Hummingbird
 
 extension RenderRequest {
-    /// Parses the path segment (`<hash>[.ext]`) and the query. Throws `.invalidHash` or
-    /// `.invalidParameter`, never anything that becomes a 5xx.
-    public init(name: some StringProtocol, query: Parameters, settings: HTTPSettings) throws(AvatarError) {
+    /// Parses the path segment (`<hash>[.ext]`), the query and, when formats are negotiated,
+    /// the `Accept` field values. Throws `.invalidHash` or `.invalidParameter`, never
+    /// anything that becomes a 5xx.
+    public init(name: some StringProtocol, query: Parameters, accept: [String], settings: HTTPSettings)
+        throws(AvatarError)
+    {
         let (hash, format) = try Self.parse(name: String(name))
         var defaultImage = settings.defaultImage
         if let value = query.get("d") ?? query.get("default") {
@@ -25,7 +28,8 @@ extension RenderRequest {
             forceDefault: (query.get("f") ?? query.get("forcedefault")).map { ["y", "yes"].contains($0.lowercased()) }
                 ?? false,
             rating: try Self.rating(query.get("r") ?? query.get("rating")) ?? .g,
-            shape: try Self.shape(query.get("shape")), background: try Self.background(query.get("bg")))
+            shape: try Self.shape(query.get("shape")), background: try Self.background(query.get("bg")),
+            accepted: settings.negotiate ? AcceptedFormats(accept: accept) : nil)
     }
 
     /// `shape`: `square` (the default) or `circle`.

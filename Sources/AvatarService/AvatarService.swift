@@ -57,7 +57,7 @@ public final class AvatarService: Sendable {
             return .avatar(
                 record,
                 pipeline.parameters(
-                    size: request.size, format: request.format ?? record.format.defaultOutput, shape: request.shape,
+                    size: request.size, format: request.output(for: record.format), shape: request.shape,
                     background: request.background))
         }
         switch request.defaultImage {

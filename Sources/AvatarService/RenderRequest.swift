@@ -23,11 +23,15 @@ public struct RenderRequest: Sendable, Equatable {
     /// `bg`: what transparency (a circle's corners included) is flattened onto in formats
     /// without it.
     public var background: RGBColour
+    /// What the client accepts, when the server negotiates formats (`images.negotiate`) and
+    /// the URL names none; `nil` otherwise.
+    public var accepted: AcceptedFormats?
 
     /// A request with every part given; the HTTP layer parses one from a URL.
     public init(
         hash: AvatarHash, format: ImageFormat?, size: Int, version: String?, defaultImage: DefaultImage,
-        forceDefault: Bool, rating: Rating, shape: AvatarShape = .square, background: RGBColour = .white
+        forceDefault: Bool, rating: Rating, shape: AvatarShape = .square, background: RGBColour = .white,
+        accepted: AcceptedFormats? = nil
     ) {
         self.hash = hash
         self.format = format
@@ -38,5 +42,11 @@ public struct RenderRequest: Sendable, Equatable {
         self.rating = rating
         self.shape = shape
         self.background = background
+        self.accepted = format == nil ? accepted : nil
+    }
+
+    /// The format an avatar whose original has `format` is answered in.
+    public func output(for format: ImageFormat) -> ImageFormat {
+        self.format ?? accepted?.choice(for: format) ?? format.defaultOutput
     }
 }

@@ -15,7 +15,7 @@ enum RequestTargetFuzzing {
         let uri = URI(target.hasPrefix("/") ? target : "/" + target)
         if let text = uri.queryParameters.get("crop") { checkCrop(text) }
         guard let (_, name) = AnswerRoute.match(uri.path),
-            let request = try? RenderRequest(name: name, query: uri.queryParameters, settings: settings)
+            let request = try? RenderRequest(name: name, query: uri.queryParameters, accept: [], settings: settings)
         else { return }
         precondition((1...settings.maxSize).contains(request.size), "size \(request.size) out of range")
         precondition(request.hash.value == request.hash.value.lowercased(), "hash kept in upper case")
