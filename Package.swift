@@ -164,7 +164,7 @@ let package = Package(
         .target(
             name: "AvatarHTTP",
             dependencies: [
-                "AvatarCore", "AvatarService", "AvatarMetadata", "AvatarAuth", "DefaultAvatars",
+                "AvatarCore", "AvatarService", "AvatarMetadata", "AvatarAuth", "DefaultAvatars", "RenderPipeline",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -3,11 +3,21 @@ import AvatarService
 import Foundation
 import HTTPTypes
 import NIOCore
+import RenderPipeline
 
 /// What a GET or HEAD of an avatar asks: the typed render request, whether it is a HEAD,
 /// and its conditions.
 struct AvatarQuestion: Sendable, Equatable {
     var request: RenderRequest
+    var isHead: Bool
+    var conditions: ConditionalRequest
+}
+
+/// What a GET or HEAD of `/info/<hash>` asks: the hash, `v`, `r` and its conditions.
+struct InfoQuestion: Sendable, Equatable {
+    var hash: AvatarHash
+    var version: String?
+    var rating: Rating
     var isHead: Bool
     var conditions: ConditionalRequest
 }
@@ -101,8 +111,51 @@ struct AnswerDecision: Sendable {
     private func finished(_ status: HTTPResponse.Status, _ fields: HTTPFields, body: ByteBuffer?, _ question: AvatarQuestion)
         -> AvatarAnswer
     {
+        finished(status, fields, body: body, isHead: question.isHead)
+    }
+
+    private func finished(_ status: HTTPResponse.Status, _ fields: HTTPFields, body: ByteBuffer?, isHead: Bool)
+        -> AvatarAnswer
+    {
         var fields = fields
         CommonHeaders.add(to: &fields, serverName: serverName)
-        return AvatarAnswer(status: status, fields: fields, body: question.isHead ? nil : body)
+        return AvatarAnswer(status: status, fields: fields, body: isHead ? nil : body)
+    }
+
+    // MARK: Facts
+
+    /// The answer to `question` about `record`'s facts, given their JSON once at hand: `404`
+    /// for no record or one rated above the question's, `304` when the client's copy is
+    /// current, else `200`. Freshness and keys follow the image answers' rules.
+    func decide(info question: InfoQuestion, record: AvatarRecord?, body: ByteBuffer?, recordsMayLag: Bool) -> Outcome {
+        let policy = recordsMayLag ? lagging : settings.cacheControl
+        var answer: AvatarAnswer
+        if let record, record.rating <= question.rating {
+            let entityTag = "\"\(Self.infoValidator(record))\""
+            var fields: HTTPFields = [
+                .eTag: entityTag, .cacheControl: question.version == record.version ? policy.versioned : policy.unversioned,
+                .lastModified: HTTPDate.format(record.updatedAt),
+            ]
+            if question.conditions.isNotModified(entityTag: entityTag, lastModified: record.updatedAt) {
+                answer = finished(.notModified, fields, body: nil, isHead: question.isHead)
+            } else {
+                guard let body else { return .needsRender }
+                fields[.contentType] = "application/json; charset=utf-8"
+                fields[.contentLength] = String(body.readableBytes)
+                answer = finished(.ok, fields, body: body, isHead: question.isHead)
+            }
+        } else {
+            answer = ErrorResponse(.notFound).answer(cacheControl: policy, serverName: serverName)
+            if question.isHead { answer.body = nil }
+        }
+        for name in settings.cacheKeyHeaders { answer.fields[name] = question.hash.value }
+        return .answer(answer)
+    }
+
+    /// Names exactly what the facts say: the version (the image), when it was stored and its
+    /// rating (a re-upload of the same image changes both), and the summary's encoding.
+    static func infoValidator(_ record: AvatarRecord) -> String {
+        let stored = Int64((record.updatedAt.timeIntervalSince1970 * 1000).rounded())
+        return "\(record.version)-\(stored)-\(record.rating.rawValue)-\(ImageSummary.fingerprint)"
     }
 }

@@ -2,7 +2,7 @@ import AvatarCore
 import Foundation
 
 /// The JSON an upload or a re-crop answers with: the stored record and its versioned URL.
-struct UploadResult: Encodable {
+struct UploadResult: RecordJSON {
     let hash: String
     let version: String
     let original: String
@@ -29,12 +29,5 @@ struct UploadResult: Encodable {
         createdAt = record.createdAt
         updatedAt = record.updatedAt
         url = "/\(record.hash)?v=\(record.version)"
-    }
-
-    func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
     }
 }

@@ -133,6 +133,36 @@ public final class AvatarService: Sendable {
         }
     }
 
+    /// What a page needs before `record`'s avatar arrives (frames, mean colour, ThumbHash):
+    /// from this node's cache, else worked out once from the master and the original's header
+    /// however many requests ask at the same time.
+    public func summary(of record: AvatarRecord) async throws(AvatarError) -> ImageSummary {
+        let key = RenderCacheKey(hash: record.hash, version: record.version, parameters: ImageSummary.fingerprint)
+        if let cached = await cache.get(key), let summary = ImageSummary(serialized: cached.bytes.readableBytesView) {
+            return summary
+        }
+        do {
+            let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
+                let frames = try await self.pipeline.frames(of: try await self.original(of: record))
+                let summary = try await self.pipeline.summary(master: try await self.master(of: record), frames: frames)
+                let entry = CachedRender(contentType: ImageSummary.contentType, bytes: ByteBuffer(bytes: summary.serialized))
+                self.cache.store(entry, for: key)
+                return entry
+            }
+            guard let summary = ImageSummary(serialized: entry.bytes.readableBytesView) else {
+                throw AvatarError.internalFailure(reason: "a summary could not be read back")
+            }
+            return summary
+        } catch let error as AvatarError {
+            throw error
+        } catch is CancellationError {
+            throw .overloaded
+        } catch {
+            logger.error("summary failed", metadata: ["hash": "\(record.hash)", "error": "\(error)"])
+            throw .renderFailed("the image could not be summarised")
+        }
+    }
+
     private static func masterKey(_ record: AvatarRecord) -> RenderCacheKey {
         .master(hash: record.hash, version: record.version, pipeline: RenderParameters.masterFingerprint)
     }

@@ -166,6 +166,24 @@ public final class ImagePipeline: Sendable {
         }
     }
 
+    /// The summary of an avatar whose original has `frames` frames, from its `master`: the
+    /// square at `ImageSummary.side` as every render of that size is made, then measured.
+    public func summary(master: MasterImage, frames: Int) async throws -> ImageSummary {
+        try await run { deadline in
+            let square = try RenderSteps.square(try RenderSteps.load(master), size: ImageSummary.side)
+            let pixels = try RenderSteps.pixels(square, by: deadline)
+            guard let summary = ImageSummary(frames: frames, side: ImageSummary.side, rgba: pixels.rgba) else {
+                throw RenderFailure(step: "summary", message: "the square is not \(ImageSummary.side) px of RGBA")
+            }
+            return summary
+        }
+    }
+
+    /// How many frames `original` (checked at upload) holds: its pages, read from its header.
+    public func frames(of original: [UInt8]) async throws -> Int {
+        try await run { _ in try RenderSteps.frames(try Self.client(original)) }
+    }
+
     /// The last steps of every render: the shape cut, alpha fitted to the format, then encoded.
     private static func encoded(_ square: VipsImageHandle, _ parameters: RenderParameters, by deadline: RenderDeadline)
         throws(RenderFailure) -> RenderedImage

@@ -43,6 +43,22 @@ public struct MasterImage: Sendable {
         storage = PinnedBytes(count: serialized.count) { $0.copyMemory(from: serialized) }
     }
 
+    /// The pixels as RGBA, alpha opaque where there is none.
+    var rgba: [UInt8] {
+        storage.withBytes { stored in
+            let pixels = stored[Self.headerSize...]
+            guard bands == 3 else { return Array(pixels) }
+            var rgba: [UInt8] = []
+            rgba.reserveCapacity(pixels.count / 3 * 4)
+            var index = pixels.startIndex
+            while index + 2 < pixels.endIndex {
+                rgba += [pixels[index], pixels[index + 1], pixels[index + 2], 255]
+                index += 3
+            }
+            return rgba
+        }
+    }
+
     /// The stored form, for the cache.
     public var serialized: [UInt8] { storage.withBytes(Array.init) }
 

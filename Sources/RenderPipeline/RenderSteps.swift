@@ -87,6 +87,16 @@ enum RenderSteps {
         return body(UnsafeRawBufferPointer(start: pixels, count: length))
     }
 
+    /// Frames: the pages of an image, from its header alone.
+    static func frames(_ original: ImageBytes) throws(RenderFailure) -> Int {
+        var header: UnsafeMutablePointer<VipsImage>?
+        guard avatars_vips_open_header(original.bytes.baseAddress, original.bytes.count, &header) == 0, let header else {
+            throw RenderFailure(step: "frames", message: Vips.lastError())
+        }
+        let image = VipsImageHandle(header, source: original.bytes)
+        return max(1, Int(vips_image_get_n_pages(image.pointer)))
+    }
+
     /// Load a master's pixels into libvips, read in place: the handle keeps them alive.
     static func load(_ master: MasterImage) throws(RenderFailure) -> VipsImageHandle {
         let pixels = master.pixels
