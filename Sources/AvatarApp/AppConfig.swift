@@ -98,6 +98,8 @@ public struct AppConfig: Sendable {
         }
         pipeline.maxAnimationPixels = try values.int(
             "images.maxAnimationPixels", default: pipeline.maxAnimationPixels, in: 1...Int(Int32.max))
+        pipeline.maxAnimatedSize = try values.int(
+            "images.maxAnimatedSize", default: pipeline.maxAnimatedSize, in: 1...RenderParameters.masterSize)
         pipeline.renderTimeoutSeconds = Double(
             try values.int("images.renderTimeoutSeconds", default: Int(pipeline.renderTimeoutSeconds), in: 1...3600))
 

@@ -111,7 +111,9 @@ public struct AvatarApplication {
         let shared = PostgresAvatarIndex(
             url: postgres.url, maxConnections: postgres.maxConnections, timeout: postgres.timeout, logger: logger,
             outbox: config.purge.outbox)
-        let cached = CachedAvatarIndex(shared, lifetime: .seconds(config.metadataCacheSeconds), othersWrite: true)
+        // A node keeping no records (metadata.cacheSeconds 0) cannot lag however its listener does.
+        let cached = CachedAvatarIndex(
+            shared, lifetime: .seconds(config.metadataCacheSeconds), othersWrite: config.metadataCacheSeconds > 0)
         let listener = AvatarChangeListener(url: postgres.url, logger: logger, changed: { cached.invalidate($0) }) { listening in
             // Records read before listening may have missed a change: dropped, then followed.
             if listening { cached.invalidateAll() }

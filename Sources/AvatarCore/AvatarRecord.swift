@@ -15,6 +15,8 @@ public struct AvatarRecord: Sendable, Codable, Equatable {
     public var width: Int
     public var height: Int
     public var bytes: Int
+    /// Frames of the original: more than 1 for an animation.
+    public var frames: Int
     public var rating: Rating
     public var createdAt: Date
     public var updatedAt: Date
@@ -23,7 +25,7 @@ public struct AvatarRecord: Sendable, Codable, Equatable {
     /// original named by `version`, and its centre square.
     public init(
         hash: AvatarHash, version: String, original: String? = nil, crop: AvatarCrop? = nil, format: ImageFormat,
-        width: Int, height: Int, bytes: Int, rating: Rating, createdAt: Date, updatedAt: Date
+        width: Int, height: Int, bytes: Int, frames: Int = 1, rating: Rating, createdAt: Date, updatedAt: Date
     ) {
         self.hash = hash
         self.version = version
@@ -33,16 +35,18 @@ public struct AvatarRecord: Sendable, Codable, Equatable {
         self.width = width
         self.height = height
         self.bytes = bytes
+        self.frames = max(1, frames)
         self.rating = rating
         self.createdAt = Self.milliseconds(createdAt)
         self.updatedAt = Self.milliseconds(updatedAt)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case hash, version, original, crop, format, width, height, bytes, rating, createdAt, updatedAt
+        case hash, version, original, crop, format, width, height, bytes, frames, rating, createdAt, updatedAt
     }
 
-    /// Reads records stored before crops existed too: they lack `original` and `crop`.
+    /// Reads records stored before crops existed too: they lack `original` and `crop`; and
+    /// before frames were counted: those are taken as stills.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
@@ -54,10 +58,14 @@ public struct AvatarRecord: Sendable, Codable, Equatable {
             width: container.decode(Int.self, forKey: .width),
             height: container.decode(Int.self, forKey: .height),
             bytes: container.decode(Int.self, forKey: .bytes),
+            frames: container.decodeIfPresent(Int.self, forKey: .frames) ?? 1,
             rating: container.decode(Rating.self, forKey: .rating),
             createdAt: container.decode(Date.self, forKey: .createdAt),
             updatedAt: container.decode(Date.self, forKey: .updatedAt))
     }
+
+    /// Whether the original is an animation that GIF and WebP output can keep.
+    public var isAnimated: Bool { frames > 1 && (format == .gif || format == .webp) }
 
     /// Timestamps are kept to whole milliseconds, so that a record equals itself after a
     /// round trip through any store (JSON in LMDB, microseconds in PostgreSQL).

@@ -24,22 +24,32 @@ public struct CacheControlPolicy: Sendable, Equatable {
     }
 
     /// `value` with its `s-maxage` lowered to `seconds`, or one added when shared caches would
-    /// otherwise go by a longer `max-age`. Values no shared cache stores stay as they are.
+    /// otherwise go by a longer (or no) `max-age`; and the times stale copies may be served,
+    /// `stale-while-revalidate` and `stale-if-error`, at most `seconds` too. Values no shared
+    /// cache stores stay as they are.
     static func sharedAtMost(_ seconds: Int, _ value: String) -> String {
         var directives = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        func number(_ name: String) -> (index: Int, value: Int?)? {
-            guard let index = directives.firstIndex(where: { $0.lowercased().hasPrefix(name + "=") }) else { return nil }
-            return (index, Int(directives[index].dropFirst(name.count + 1)))
-        }
         let lowered = Set(directives.map { $0.lowercased() })
         guard lowered.isDisjoint(with: ["no-store", "private"]) else { return value }
-        if let shared = number("s-maxage") {
-            if let current = shared.value, current <= seconds { return value }
-            directives[shared.index] = "s-maxage=\(seconds)"
-        } else {
-            guard let ownMaxAge = number("max-age"), (ownMaxAge.value ?? Int.max) > seconds else { return value }
-            directives.append("s-maxage=\(seconds)")
+        var sharedMaxAge = false
+        var changed = false
+        for (index, directive) in directives.enumerated() {
+            let parts = directive.split(separator: "=", maxSplits: 1).map { $0.lowercased() }
+            guard parts.count == 2, ["s-maxage", "stale-while-revalidate", "stale-if-error"].contains(parts[0]) else {
+                continue
+            }
+            sharedMaxAge = sharedMaxAge || parts[0] == "s-maxage"
+            if let current = Int(parts[1]), (0...seconds).contains(current) { continue }
+            directives[index] = "\(parts[0])=\(seconds)"
+            changed = true
         }
-        return directives.joined(separator: ", ")
+        if !sharedMaxAge {
+            let ownMaxAge = directives.first { $0.lowercased().hasPrefix("max-age=") }.flatMap { Int($0.dropFirst(8)) }
+            if (ownMaxAge ?? Int.max) > seconds {
+                directives.append("s-maxage=\(seconds)")
+                changed = true
+            }
+        }
+        return changed ? directives.joined(separator: ", ") : value
     }
 }

@@ -27,9 +27,8 @@ struct InfoBody: RecordJSON {
         format = record.format.rawValue
         width = record.width
         height = record.height
-        // Only GIF and WebP animate; other formats' pages are separate images.
-        animated = summary.frames > 1 && [.gif, .webp].contains(record.format)
-        frames = animated ? summary.frames : 1
+        animated = record.isAnimated
+        frames = record.frames
         rating = record.rating.rawValue
         crop = record.crop
         updatedAt = record.updatedAt

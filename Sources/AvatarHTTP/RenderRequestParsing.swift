@@ -29,7 +29,16 @@ extension RenderRequest {
                 ?? false,
             rating: try Self.rating(query.get("r") ?? query.get("rating")) ?? .g,
             shape: try Self.shape(query.get("shape")), background: try Self.background(query.get("bg")),
-            accepted: settings.negotiate ? AcceptedFormats(accept: accept) : nil)
+            accepted: settings.negotiate ? AcceptedFormats(accept: accept) : nil, animate: try Self.animate(query.get("anim")))
+    }
+
+    /// `anim`: `1` (the default) keeps an animation's frames, `0` keeps the first.
+    static func animate(_ text: String?) throws(AvatarError) -> Bool {
+        switch text {
+        case nil, "1": return true
+        case "0": return false
+        default: throw .invalidParameter(name: "anim", reason: "anim must be 0 or 1")
+        }
     }
 
     /// `shape`: `square` (the default) or `circle`.

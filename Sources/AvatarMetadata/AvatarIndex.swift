@@ -15,6 +15,8 @@ public struct AvatarFacts: Sendable, Equatable {
     public var width: Int
     public var height: Int
     public var bytes: Int
+    /// Frames of the original.
+    public var frames: Int
     public var rating: Rating
     /// Set for a re-crop: the original the square was found in. Then the save happens only
     /// over a record naming that original (`.notFound` without one, `.conflict` over
@@ -25,7 +27,7 @@ public struct AvatarFacts: Sendable, Equatable {
     /// `crop` defaults to the original's centre square.
     public init(
         hash: AvatarHash, original: String, crop: AvatarCrop? = nil, format: ImageFormat, width: Int, height: Int,
-        bytes: Int, rating: Rating
+        bytes: Int, frames: Int = 1, rating: Rating
     ) {
         self.hash = hash
         self.original = original
@@ -35,6 +37,7 @@ public struct AvatarFacts: Sendable, Equatable {
         self.width = width
         self.height = height
         self.bytes = bytes
+        self.frames = frames
         self.rating = rating
     }
 }
@@ -101,7 +104,7 @@ extension AvatarRecord {
     public init(_ facts: AvatarFacts, replacing previous: AvatarRecord?, at now: Date) {
         self.init(
             hash: facts.hash, version: facts.version, original: facts.original, crop: facts.crop,
-            format: facts.format, width: facts.width, height: facts.height, bytes: facts.bytes,
+            format: facts.format, width: facts.width, height: facts.height, bytes: facts.bytes, frames: facts.frames,
             rating: facts.recropOf != nil ? previous?.rating ?? facts.rating : facts.rating,
             createdAt: previous?.createdAt ?? now, updatedAt: now)
     }

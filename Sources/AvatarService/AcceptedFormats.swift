@@ -37,12 +37,12 @@ public struct AcceptedFormats: Sendable, Hashable {
         return format.defaultOutput
     }
 
-    /// A `qvalue` (RFC 9110: `0` to `1`, at most three decimals) above zero.
+    /// A `qvalue` (RFC 9110: `0` to `1`, a point and at most three decimals) above zero.
     private static func isAboveZero(_ text: String) -> Bool {
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         guard let whole = parts.first, whole == "0" || whole == "1" else { return false }
         let decimals = parts.count == 2 ? parts[1] : ""
-        guard parts.count == 1 || (1...3).contains(decimals.count),
+        guard decimals.count <= 3,
             decimals.utf8.allSatisfy({ (0x30...0x39).contains($0) })
         else { return false }
         if whole == "1" { return decimals.utf8.allSatisfy { $0 == 0x30 } }

@@ -54,11 +54,13 @@ public final class AvatarService: Sendable {
     /// unless `f=y` or its rating is above the request's, else the request's default.
     public func shown(_ request: RenderRequest, record: AvatarRecord?) -> ShownImage {
         if let record, !request.forceDefault, record.rating <= request.rating {
+            let format = request.output(for: record)
+            let animated = record.isAnimated && request.animate && (format == .gif || format == .webp)
             return .avatar(
                 record,
                 pipeline.parameters(
-                    size: request.size, format: request.output(for: record.format), shape: request.shape,
-                    background: request.background))
+                    size: animated ? min(request.size, pipeline.settings.maxAnimatedSize) : request.size, format: format,
+                    shape: request.shape, background: request.background, animated: animated))
         }
         switch request.defaultImage {
         case .notFound: return .notFound
@@ -86,6 +88,10 @@ public final class AvatarService: Sendable {
         switch shown {
         case .avatar(let record, let parameters):
             return try await cachedRender(shown) {
+                if parameters.animated {
+                    return try await self.pipeline.render(
+                        animated: try await self.original(of: record), crop: record.crop, parameters: parameters)
+                }
                 if parameters.rendersFromMaster(of: record.crop) {
                     return try await self.pipeline.render(master: try await self.master(of: record), parameters: parameters)
                 }
@@ -133,9 +139,8 @@ public final class AvatarService: Sendable {
         }
     }
 
-    /// What a page needs before `record`'s avatar arrives (frames, mean colour, ThumbHash):
-    /// from this node's cache, else worked out once from the master and the original's header
-    /// however many requests ask at the same time.
+    /// What a page needs before `record`'s avatar arrives (mean colour, ThumbHash): from this
+    /// node's cache, else worked out once from the master however many requests ask at once.
     public func summary(of record: AvatarRecord) async throws(AvatarError) -> ImageSummary {
         let key = RenderCacheKey(hash: record.hash, version: record.version, parameters: ImageSummary.fingerprint)
         if let cached = await cache.get(key), let summary = ImageSummary(serialized: cached.bytes.readableBytesView) {
@@ -143,8 +148,7 @@ public final class AvatarService: Sendable {
         }
         do {
             let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
-                let frames = try await self.pipeline.frames(of: try await self.original(of: record))
-                let summary = try await self.pipeline.summary(master: try await self.master(of: record), frames: frames)
+                let summary = try await self.pipeline.summary(master: try await self.master(of: record))
                 let entry = CachedRender(contentType: ImageSummary.contentType, bytes: ByteBuffer(bytes: summary.serialized))
                 self.cache.store(entry, for: key)
                 return entry
@@ -228,7 +232,7 @@ public final class AvatarService: Sendable {
         let key = OriginalKey(hash: hash, version: original)
         let facts = AvatarFacts(
             hash: hash, original: original, crop: crop, format: inspected.format, width: inspected.width,
-            height: inspected.height, bytes: bytes.count, rating: rating)
+            height: inspected.height, bytes: bytes.count, frames: inspected.frames, rating: rating)
         let saved = try await change(hash) { [self] () throws(AvatarError) in
             let current = try await index.record(for: hash)
             try await originals.put(key, bytes: bytes, format: inspected.format)
@@ -265,7 +269,7 @@ public final class AvatarService: Sendable {
         let crop = try await pipeline.square(for: choice, of: bytes, width: current.width, height: current.height)
         var facts = AvatarFacts(
             hash: hash, original: current.original, crop: crop, format: current.format, width: current.width,
-            height: current.height, bytes: current.bytes, rating: current.rating)
+            height: current.height, bytes: current.bytes, frames: current.frames, rating: current.rating)
         // Saved only over the original the square was found in, checked by the store itself:
         // else a re-crop racing an upload could point the record back at a removed original.
         facts.recropOf = current.original

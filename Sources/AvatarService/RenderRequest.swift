@@ -26,12 +26,15 @@ public struct RenderRequest: Sendable, Equatable {
     /// What the client accepts, when the server negotiates formats (`images.negotiate`) and
     /// the URL names none; `nil` otherwise.
     public var accepted: AcceptedFormats?
+    /// `anim`: whether an animated original's GIF and WebP output keeps every frame (`1`, the
+    /// default) or only the first (`0`).
+    public var animate: Bool
 
     /// A request with every part given; the HTTP layer parses one from a URL.
     public init(
         hash: AvatarHash, format: ImageFormat?, size: Int, version: String?, defaultImage: DefaultImage,
         forceDefault: Bool, rating: Rating, shape: AvatarShape = .square, background: RGBColour = .white,
-        accepted: AcceptedFormats? = nil
+        accepted: AcceptedFormats? = nil, animate: Bool = true
     ) {
         self.hash = hash
         self.format = format
@@ -43,10 +46,15 @@ public struct RenderRequest: Sendable, Equatable {
         self.shape = shape
         self.background = background
         self.accepted = format == nil ? accepted : nil
+        self.animate = animate
     }
 
-    /// The format an avatar whose original has `format` is answered in.
-    public func output(for format: ImageFormat) -> ImageFormat {
-        self.format ?? accepted?.choice(for: format) ?? format.defaultOutput
+    /// The format `record`'s avatar is answered in: the URL's, else what `Accept` chose, else
+    /// the original's family. An animation keeps its own family, or negotiates to WebP (no
+    /// AVIF encoder here keeps frames).
+    public func output(for record: AvatarRecord) -> ImageFormat {
+        if let format { return format }
+        if record.isAnimated { return accepted?.webp == true ? .webp : record.format }
+        return accepted?.choice(for: record.format) ?? record.format.defaultOutput
     }
 }

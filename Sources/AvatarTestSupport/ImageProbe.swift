@@ -22,13 +22,33 @@ public struct ImageProbe: Equatable, Sendable {
         pages = Int(info.pages)
     }
 
+    /// Every frame's delay in milliseconds and the loop count (`nil` when the file has none).
+    public static func animation(_ bytes: [UInt8]) -> (delays: [Int], loop: Int?)? {
+        var delays = [Int32](repeating: 0, count: 1024)
+        var loop: Int32 = -1
+        let count = bytes.withUnsafeBytes { buffer in
+            delays.withUnsafeMutableBufferPointer {
+                avatars_probe_animation(buffer.baseAddress, buffer.count, $0.baseAddress, Int32($0.count), &loop)
+            }
+        }
+        guard count >= 0 else { return nil }
+        return (delays.prefix(Int(min(count, 1024))).map(Int.init), loop >= 0 ? Int(loop) : nil)
+    }
+
     /// The pixel at (x, y) of the first frame, one value per band.
     public static func pixel(_ bytes: [UInt8], x: Int, y: Int) -> [Double]? {
+        pixel(bytes, frame: 0, x: x, y: y)
+    }
+
+    /// The pixel at (x, y) of frame `frame` of an animation, one value per band.
+    public static func pixel(_ bytes: [UInt8], frame: Int, x: Int, y: Int) -> [Double]? {
         var values: (Double, Double, Double, Double) = (0, 0, 0, 0)
         let count = bytes.withUnsafeBytes { buffer in
             withUnsafeMutablePointer(to: &values) { tuple in
                 tuple.withMemoryRebound(to: Double.self, capacity: 4) {
-                    avatars_probe_pixel(buffer.baseAddress, buffer.count, Int32(x), Int32(y), $0)
+                    frame == 0
+                        ? avatars_probe_pixel(buffer.baseAddress, buffer.count, Int32(x), Int32(y), $0)
+                        : avatars_probe_frame_pixel(buffer.baseAddress, buffer.count, Int32(frame), Int32(x), Int32(y), $0)
                 }
             }
         }

@@ -286,3 +286,65 @@ int avatars_vips_gif(VipsImage *in, void **buf, size_t *len) {
         "strip", TRUE,
         NULL);
 }
+
+int avatars_vips_animated_square(const void *buf, size_t len, int left, int top, int side, int size, int circle,
+                                 int centiseconds, VipsImage **out) {
+    VipsImage *in = vips_image_new_from_buffer(buf, len, "", "n", -1, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    if (!in)
+        return -1;
+    const int page_height = vips_image_get_page_height(in);
+    const int pages = page_height > 0 ? in->Ysize / page_height : 0;
+    if (pages < 1 || side < 1 || left < 0 || top < 0 || left > in->Xsize - side || top > page_height - side) {
+        vips_error("avatars", "the square does not lie within the %dx%d frames", in->Xsize, page_height);
+        g_object_unref(in);
+        return -1;
+    }
+    VipsImage **frames = g_new0(VipsImage *, pages);
+    int result = 0;
+    for (int i = 0; i < pages && result == 0; i++) {
+        VipsImage *cut = NULL, *square = NULL;
+        result = vips_extract_area(in, &cut, left, i * page_height + top, side, side, NULL) ||
+            avatars_vips_square(cut, size, &square);
+        if (cut)
+            g_object_unref(cut);
+        if (result == 0 && circle) {
+            VipsImage *disc = NULL;
+            result = avatars_vips_circle(square, &disc);
+            g_object_unref(square);
+            square = disc;
+        }
+        frames[i] = square;
+    }
+    VipsImage *strip = NULL;
+    if (result == 0)
+        result = vips_arrayjoin(frames, &strip, pages, "across", 1, NULL);
+    for (int i = 0; i < pages; i++)
+        if (frames[i])
+            g_object_unref(frames[i]);
+    g_free(frames);
+    VipsImage *copy = NULL;
+    if (result == 0)
+        result = vips_copy(strip, &copy, NULL);
+    if (strip)
+        g_object_unref(strip);
+    if (result == 0) {
+        vips_image_set_int(copy, "page-height", size);
+        int *delays = NULL, count = 0;
+        if (vips_image_get_array_int(in, "delay", &delays, &count) == 0 && count > 0) {
+            int *kept = g_new(int, pages);
+            for (int i = 0; i < pages; i++) {
+                const int delay = VIPS_MAX(0, i < count ? delays[i] : delays[count - 1]);
+                // GIF counts centiseconds: halves round up, so every encoder shows the same times.
+                kept[i] = centiseconds ? (delay / 10 + (delay % 10 >= 5)) * 10 : delay;
+            }
+            vips_image_set_array_int(copy, "delay", kept, pages);
+            g_free(kept);
+        }
+        int loop = 0;
+        if (vips_image_get_int(in, "loop", &loop) == 0)
+            vips_image_set_int(copy, "loop", loop);
+        *out = copy;
+    }
+    g_object_unref(in);
+    return result;
+}

@@ -18,12 +18,9 @@ int avatars_probe(const void *buf, size_t len, avatars_probe_info *info) {
     return 0;
 }
 
-int avatars_probe_pixel(const void *buf, size_t len, int x, int y, double out[4]) {
-    if (VIPS_INIT("avatars-probe") != 0)
-        return -1;
-    VipsImage *image = vips_image_new_from_buffer(buf, len, "", NULL);
-    if (!image)
-        return -1;
+/// Reads the pixel at (x, y) of `image` into `out` (up to 4 bands) and lets the image go;
+/// returns the number of bands, or -1.
+static int point(VipsImage *image, int x, int y, double out[4]) {
     double *vector = NULL;
     int n = 0;
     int result = vips_getpoint(image, &vector, &n, x, y, NULL);
@@ -34,4 +31,39 @@ int avatars_probe_pixel(const void *buf, size_t len, int x, int y, double out[4]
         out[i] = vector[i];
     g_free(vector);
     return n;
+}
+
+int avatars_probe_pixel(const void *buf, size_t len, int x, int y, double out[4]) {
+    if (VIPS_INIT("avatars-probe") != 0)
+        return -1;
+    VipsImage *image = vips_image_new_from_buffer(buf, len, "", NULL);
+    if (!image)
+        return -1;
+    return point(image, x, y, out);
+}
+
+int avatars_probe_animation(const void *buf, size_t len, int *delays, int capacity, int *loop) {
+    if (VIPS_INIT("avatars-probe") != 0)
+        return -1;
+    VipsImage *image = vips_image_new_from_buffer(buf, len, "", "n", -1, NULL);
+    if (!image)
+        return -1;
+    int *found = NULL, count = 0;
+    if (vips_image_get_array_int(image, "delay", &found, &count) != 0)
+        count = 0;
+    for (int i = 0; i < count && i < capacity; i++)
+        delays[i] = found[i];
+    *loop = -1;
+    vips_image_get_int(image, "loop", loop);
+    g_object_unref(image);
+    return count;
+}
+
+int avatars_probe_frame_pixel(const void *buf, size_t len, int frame, int x, int y, double out[4]) {
+    if (VIPS_INIT("avatars-probe") != 0)
+        return -1;
+    VipsImage *image = vips_image_new_from_buffer(buf, len, "", "n", -1, NULL);
+    if (!image)
+        return -1;
+    return point(image, x, frame * vips_image_get_page_height(image) + y, out);
 }

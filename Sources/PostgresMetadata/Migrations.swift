@@ -45,6 +45,8 @@ public enum Migrations {
         (4, "CREATE INDEX IF NOT EXISTS avatar_purges_due ON avatar_purges (next_attempt_at)"),
         // The claim that may settle a purge.
         (5, "ALTER TABLE avatar_purges ADD COLUMN IF NOT EXISTS lease uuid"),
+        // Frames of the original; rows from before it was counted are stills.
+        (6, "ALTER TABLE avatars ADD COLUMN IF NOT EXISTS frames integer NOT NULL DEFAULT 1"),
     ]
 
     /// `pg_advisory_lock` key: "avatars" in ASCII.

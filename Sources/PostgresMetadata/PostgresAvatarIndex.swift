@@ -89,12 +89,13 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
                     VALUES (\(hash), \(record.version), \(record.format.rawValue), \(record.width), \(record.height),
                             \(record.bytes), \(record.rating.rawValue), \(record.createdAt), \(record.updatedAt),
                             \(record.original), \(record.crop.x), \(record.crop.y), \(record.crop.size),
-                            \(record.crop.source.rawValue))
+                            \(record.crop.source.rawValue), \(record.frames))
                     ON CONFLICT (hash) DO UPDATE SET
                         version = EXCLUDED.version, format = EXCLUDED.format, width = EXCLUDED.width,
                         height = EXCLUDED.height, bytes = EXCLUDED.bytes, rating = EXCLUDED.rating,
                         updated_at = EXCLUDED.updated_at, original = EXCLUDED.original, crop_x = EXCLUDED.crop_x,
-                        crop_y = EXCLUDED.crop_y, crop_size = EXCLUDED.crop_size, crop_source = EXCLUDED.crop_source
+                        crop_y = EXCLUDED.crop_y, crop_size = EXCLUDED.crop_size, crop_source = EXCLUDED.crop_source,
+                        frames = EXCLUDED.frames
                     """, logger: logger)
                 try await connection.query("SELECT pg_notify(\(Self.channel), \(hash))", logger: logger)
                 let event: PurgeEvent = facts.recropOf != nil ? .recrop : .upload
@@ -276,14 +277,14 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
 
     /// The columns of a record, in the order `record(_:)` reads them.
     private static let columns =
-        "hash, version, format, width, height, bytes, rating, created_at, updated_at, original, crop_x, crop_y, crop_size, crop_source"
+        "hash, version, format, width, height, bytes, rating, created_at, updated_at, original, crop_x, crop_y, crop_size, crop_source, frames"
 
     /// A row as a record; rows saved before crops existed (NULL crop columns) show their
     /// original's centre square. So do rows whose crop columns do not name their version: a
     /// node from before crops, during a rolling upgrade, rewrote the row and left them stale.
     private static func record(_ row: PostgresRow) throws -> AvatarRecord {
-        let (hash, version, format, width, height, bytes, rating, createdAt, updatedAt, original, x, y, size, source) =
-            try row.decode((String, String, String, Int, Int, Int, String, Date, Date, String?, Int?, Int?, Int?, String?).self)
+        let (hash, version, format, width, height, bytes, rating, createdAt, updatedAt, original, x, y, size, source, frames) =
+            try row.decode((String, String, String, Int, Int, Int, String, Date, Date, String?, Int?, Int?, Int?, String?, Int).self)
         guard let hashValue = AvatarHash(hash), let imageFormat = ImageFormat(rawValue: format),
             let ratingValue = Rating(rawValue: rating)
         else { throw AvatarError.internalFailure(reason: "malformed avatars row for \(hash)") }
@@ -299,7 +300,7 @@ public final class PostgresAvatarIndex: AvatarIndex, Service {
         }
         return AvatarRecord(
             hash: hashValue, version: version, original: crop == nil ? nil : original, crop: crop, format: imageFormat, width: width,
-            height: height, bytes: bytes, rating: ratingValue, createdAt: createdAt, updatedAt: updatedAt)
+            height: height, bytes: bytes, frames: frames, rating: ratingValue, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 

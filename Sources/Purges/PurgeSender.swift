@@ -11,35 +11,36 @@ import Synchronization
 /// Sends pending purges: at once after a change on this node (`wake()`), and every second
 /// whatever any node left due, so a purge whose node stopped is sent by another or after a
 /// restart. Claims are leases in the shared store, so each purge goes out from one node.
-/// Never on a request's path: a slow or dead target delays only its own purges.
+/// Each target has a lane of its own (its claims, batches and pace), so a slow or dead
+/// target delays only its own purges; and never a request.
 public final class PurgeSender: Service, Sendable {
+    /// One target's purges: claimed and sent one round at a time, when ticked.
+    private struct Lane: Sendable {
+        let target: PurgeTarget
+        let ticks: AsyncStream<Void>
+        let tick: AsyncStream<Void>.Continuation
+        let limit: Int
+        let lease: Duration
+    }
+
     private let queue: any PurgeQueue
-    private let targets: [String: PurgeTarget]
+    private let lanes: [Lane]
     private let settings: PurgeSettings
     private let retry: PurgeRetry
     private let client: HTTPClient
     private let logger: Logger
-    private let ticks: AsyncStream<Void>
-    private let tick: AsyncStream<Void>.Continuation
     private let metricsFactory: any MetricsFactory
     private let pending: Gauge
     private let oldest: Gauge
 
-    /// Purges claimed at a time: a backlog is worked through a claim at a time.
-    let claimLimit: Int
-    /// How long a claim keeps other nodes off: past the deadline of its last attempt.
-    let lease: Duration
-
-    /// Batches of requests (`requestsAtOnce` each) one claim makes to a target at most.
+    /// Batches of requests (`requestsAtOnce` each) one claim makes at most.
     static let batchesPerClaim = 2
 
-    /// The claim limit and lease for `targets`: a claim fills at most `batchesPerClaim`
-    /// batches of requests to the target that batches fewest keys, so every attempt of a
-    /// claim ends, by its deadline, within the lease (with time to settle), however many
-    /// webhooks are due; and a claim a stopped node held is free again within seconds.
-    static func claimSize(for targets: [PurgeTarget], attemptTimeout: Duration) -> (limit: Int, lease: Duration) {
-        let keys = targets.map(\.keysPerRequest).min() ?? 1
-        return (keys * requestsAtOnce * batchesPerClaim, attemptTimeout * batchesPerClaim + .seconds(3))
+    /// The claim limit and lease of `target`: a claim fills at most `batchesPerClaim` batches
+    /// of its requests, so every attempt of a claim ends, by its deadline, within the lease
+    /// (with time to settle), and a claim a stopped node held is free again within seconds.
+    static func claimSize(for target: PurgeTarget, attemptTimeout: Duration) -> (limit: Int, lease: Duration) {
+        (target.keysPerRequest * requestsAtOnce * batchesPerClaim, attemptTimeout * batchesPerClaim + .seconds(3))
     }
 
     public init(
@@ -51,30 +52,38 @@ public final class PurgeSender: Service, Sendable {
         oldest = Gauge(label: "avatars_purge_oldest_pending_seconds", factory: metricsFactory)
         self.queue = queue
         self.settings = settings
-        targets = Dictionary(settings.targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var named: Set<String> = []
+        lanes = settings.targets.filter { named.insert($0.name).inserted }.map { target in
+            // One waiting round is enough however many changes ask for it.
+            let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            let (limit, lease) = Self.claimSize(for: target, attemptTimeout: settings.attemptTimeout)
+            return Lane(target: target, ticks: ticks, tick: tick, limit: limit, lease: lease)
+        }
         retry = PurgeRetry(maxAge: settings.maxAge)
-        (claimLimit, lease) = Self.claimSize(for: settings.targets, attemptTimeout: settings.attemptTimeout)
         self.client = client
         self.logger = logger
-        // One waiting round is enough however many changes ask for it.
-        (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Asks for a round now: a change committed here.
+    /// Asks every target for a round now: a change committed here.
     public func wake() {
-        tick.yield()
+        for lane in lanes { lane.tick.yield() }
     }
 
     public func run() async throws {
-        let tick = tick
+        let lanes = lanes
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    while (try? await Task.sleep(for: .seconds(1))) != nil { tick.yield() }
-                    tick.finish()
-                }
                 group.addTask { [self] in
-                    for await _ in ticks { await round() }
+                    while (try? await Task.sleep(for: .seconds(1))) != nil {
+                        for lane in lanes { lane.tick.yield() }
+                        await reportEverySecond()
+                    }
+                    for lane in lanes { lane.tick.finish() }
+                }
+                for lane in lanes {
+                    group.addTask { [self] in
+                        for await _ in lane.ticks { await round(lane) }
+                    }
                 }
                 await group.next()
                 group.cancelAll()
@@ -82,19 +91,27 @@ public final class PurgeSender: Service, Sendable {
         }
     }
 
-    /// Claims what is due and sends it, until less than a full claim is due.
+    /// One round of every target, side by side.
     func round() async {
-        var claimed = claimLimit
-        while claimed == claimLimit, !Task.isCancelled {
+        await withTaskGroup(of: Void.self) { group in
+            for lane in lanes { group.addTask { [self] in await round(lane) } }
+        }
+    }
+
+    /// Claims what is due for the lane's target and sends it, until less than a full claim
+    /// is due.
+    private func round(_ lane: Lane) async {
+        var claimed = lane.limit
+        while claimed == lane.limit, !Task.isCancelled {
             let now = Date()
             do {
                 let claim = try await queue.claimDue(
-                    for: Array(targets.keys), at: now, leaseUntil: now.addingTimeInterval(lease.seconds),
-                    limit: claimLimit, expiredBefore: now.addingTimeInterval(-settings.maxAge.seconds))
+                    for: [lane.target.name], at: now, leaseUntil: now.addingTimeInterval(lane.lease.seconds),
+                    limit: lane.limit, expiredBefore: now.addingTimeInterval(-settings.maxAge.seconds))
                 claimed = claim.due.count
                 for name in claim.expired { count(kind(of: name), "expired") }
                 if !claim.due.isEmpty {
-                    let settlements = await send(claim.due)
+                    let settlements = await send(claim.due, to: lane.target, lease: lane.lease)
                     // Settled even when the sender is stopping: else what was sent goes out again.
                     try await Task { [queue] in try await queue.settle(settlements) }.value
                 }
@@ -102,40 +119,31 @@ public final class PurgeSender: Service, Sendable {
                 logger.warning("pending purges could not be read or settled", metadata: ["error": "\(error)"])
                 claimed = 0
             }
-            await reportEverySecond()
         }
     }
 
-    /// Sends `due` to their targets, every target at once and a few requests of each at a
-    /// time; returns what becomes of each.
-    func send(_ due: [PendingPurge]) async -> [PurgeSettlement] {
-        let byTarget = Dictionary(grouping: due, by: \.target)
-        return await withTaskGroup(of: [PurgeSettlement].self) { group in
-            for (name, purges) in byTarget {
-                guard let target = targets[name] else { continue }
-                let requests = target.requests(for: purges, webhookSecret: settings.webhookSecret)
-                group.addTask { [self] in
-                    var settlements: [PurgeSettlement] = []
-                    for start in stride(from: 0, to: requests.count, by: Self.requestsAtOnce) {
-                        settlements += await withTaskGroup(of: [PurgeSettlement].self) { batch in
-                            for request in requests[start..<min(start + Self.requestsAtOnce, requests.count)] {
-                                batch.addTask { await self.settlements(of: request, to: target) }
-                            }
-                            return await batch.reduce(into: []) { $0 += $1 }
-                        }
-                    }
-                    return settlements
+    /// Sends `due` to `target`, a few requests at a time; returns what becomes of each.
+    func send(_ due: [PendingPurge], to target: PurgeTarget, lease: Duration) async -> [PurgeSettlement] {
+        let requests = target.requests(for: due, webhookSecret: settings.webhookSecret)
+        var settlements: [PurgeSettlement] = []
+        for start in stride(from: 0, to: requests.count, by: Self.requestsAtOnce) {
+            settlements += await withTaskGroup(of: [PurgeSettlement].self) { batch in
+                for request in requests[start..<min(start + Self.requestsAtOnce, requests.count)] {
+                    batch.addTask { await self.settlements(of: request, to: target, lease: lease) }
                 }
+                return await batch.reduce(into: []) { $0 += $1 }
             }
-            return await group.reduce(into: []) { $0 += $1 }
         }
+        return settlements
     }
 
     /// Requests one target gets at a time: within its client's connections per host.
     static let requestsAtOnce = 4
 
-    private func settlements(of request: PurgeRequest, to target: PurgeTarget) async -> [PurgeSettlement] {
-        if await attempt(request, to: target) {
+    private func settlements(of request: PurgeRequest, to target: PurgeTarget, lease: Duration) async
+        -> [PurgeSettlement]
+    {
+        if await attempt(request, to: target, lease: lease) {
             count(target.kind, "sent", request.purges.count)
             return request.purges.map { PurgeSettlement(claimed: $0, next: nil) }
         }
@@ -144,12 +152,12 @@ public final class PurgeSender: Service, Sendable {
     }
 
     /// One attempt, answer and body within `settings.attemptTimeout`: whether it was 2xx.
-    private func attempt(_ request: PurgeRequest, to target: PurgeTarget) async -> Bool {
+    private func attempt(_ request: PurgeRequest, to target: PurgeTarget, lease: Duration) async -> Bool {
         var http = HTTPClientRequest(url: request.url.absoluteString)
         http.method = HTTPMethod(rawValue: request.method)
         for (name, value) in request.headers { http.headers.add(name: name, value: value) }
         if let body = request.body { http.body = .bytes(ByteBuffer(bytes: body)) }
-        let (client, timeout, prepared, lease) = (client, settings.attemptTimeout, http, lease)
+        let (client, timeout, prepared) = (client, settings.attemptTimeout, http)
         let status: UInt? = await withTaskGroup(of: UInt?.self) { group in
             group.addTask {
                 guard let response = try? await client.execute(prepared, timeout: .seconds(lease.components.seconds)) else {
@@ -180,7 +188,7 @@ public final class PurgeSender: Service, Sendable {
 
     /// The metric label of a target name, also for one no longer configured ("varnish …" → "varnish").
     private func kind(of name: String) -> String {
-        targets[name]?.kind ?? String(name.prefix { $0 != " " })
+        lanes.first { $0.target.name == name }?.target.kind ?? String(name.prefix { $0 != " " })
     }
 
     private func count(_ kind: String, _ outcome: String, _ purges: Int = 1) {

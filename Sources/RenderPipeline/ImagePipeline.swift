@@ -26,11 +26,12 @@ public final class ImagePipeline: Sendable {
     /// The parameters for an avatar of `size` in `format`, `shape` and `background` under
     /// this pipeline's settings.
     public func parameters(
-        size: Int, format: ImageFormat, shape: AvatarShape = .square, background: RGBColour = .white
+        size: Int, format: ImageFormat, shape: AvatarShape = .square, background: RGBColour = .white,
+        animated: Bool = false
     ) -> RenderParameters {
         RenderParameters(
             size: size, format: format, quality: settings.quality, avifEffort: settings.avifEffort, shape: shape,
-            background: background)
+            background: background, animated: animated)
     }
 
     /// Checks an upload: `.emptyBody` for no bytes, `.unsupportedMediaType` unless it is
@@ -124,6 +125,19 @@ public final class ImagePipeline: Sendable {
         }
     }
 
+    /// Renders every frame of an animated `original` (checked at upload) as `crop`'s square,
+    /// for GIF or WebP output (`parameters.animated`).
+    public func render(animated original: [UInt8], crop: AvatarCrop, parameters: RenderParameters) async throws
+        -> RenderedImage
+    {
+        try await run { deadline in
+            let frames = try RenderSteps.animatedSquare(
+                try Self.client(original), crop: crop, size: parameters.size, circle: parameters.shape == .circle,
+                gif: parameters.format == .gif)
+            return try Self.encoded(frames, parameters, by: deadline)
+        }
+    }
+
     /// `load` runs on the render threads too: it copies the bytes and asks libvips about them.
     private func render(parameters: RenderParameters, _ load: @escaping @Sendable () throws -> ImageBytes) async throws
         -> RenderedImage
@@ -166,29 +180,25 @@ public final class ImagePipeline: Sendable {
         }
     }
 
-    /// The summary of an avatar whose original has `frames` frames, from its `master`: the
-    /// square at `ImageSummary.side` as every render of that size is made, then measured.
-    public func summary(master: MasterImage, frames: Int) async throws -> ImageSummary {
+    /// The summary of an avatar from its `master`: the square at `ImageSummary.side` as every
+    /// render of that size is made, then measured.
+    public func summary(master: MasterImage) async throws -> ImageSummary {
         try await run { deadline in
             let square = try RenderSteps.square(try RenderSteps.load(master), size: ImageSummary.side)
             let pixels = try RenderSteps.pixels(square, by: deadline)
-            guard let summary = ImageSummary(frames: frames, side: ImageSummary.side, rgba: pixels.rgba) else {
+            guard let summary = ImageSummary(side: ImageSummary.side, rgba: pixels.rgba) else {
                 throw RenderFailure(step: "summary", message: "the square is not \(ImageSummary.side) px of RGBA")
             }
             return summary
         }
     }
 
-    /// How many frames `original` (checked at upload) holds: its pages, read from its header.
-    public func frames(of original: [UInt8]) async throws -> Int {
-        try await run { _ in try RenderSteps.frames(try Self.client(original)) }
-    }
-
     /// The last steps of every render: the shape cut, alpha fitted to the format, then encoded.
     private static func encoded(_ square: VipsImageHandle, _ parameters: RenderParameters, by deadline: RenderDeadline)
         throws(RenderFailure) -> RenderedImage
     {
-        let shaped = parameters.shape == .circle ? try RenderSteps.circle(square) : square
+        // An animation's frames were each cut to their disc: one disc over the stack would not be.
+        let shaped = parameters.shape == .circle && !parameters.animated ? try RenderSteps.circle(square) : square
         let fitted = try RenderSteps.fitAlpha(shaped, to: parameters.format, onto: parameters.background ?? .white)
         return RenderedImage(bytes: try RenderSteps.encode(fitted, parameters, by: deadline), format: parameters.format)
     }

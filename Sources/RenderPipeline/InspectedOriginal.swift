@@ -6,11 +6,13 @@ public struct InspectedOriginal: Sendable, Equatable {
     /// Displayed width and height (after EXIF rotation).
     public let width: Int
     public let height: Int
+    public let frames: Int
 
-    public init(format: ImageFormat, width: Int, height: Int) {
+    public init(format: ImageFormat, width: Int, height: Int, frames: Int = 1) {
         self.format = format
         self.width = width
         self.height = height
+        self.frames = frames
     }
 }
 

@@ -13,6 +13,8 @@ public struct PipelineSettings: Sendable, Equatable {
     public var maxFrames: Int = 200
     /// Largest frames x width x height accepted at upload.
     public var maxAnimationPixels: Int = 25_000_000
+    /// Largest side of animated output (`images.maxAnimatedSize`); larger sizes are clamped.
+    public var maxAnimatedSize: Int = 512
     /// Renders (and upload checks) that may wait for a render thread; past it a render is
     /// refused with `503` at once.
     public var maxPendingRenders: Int = 8 * ProcessInfo.processInfo.activeProcessorCount

@@ -17,6 +17,8 @@ public struct RenderParameters: Hashable, Sendable {
     public let quality: Int
     public let avifEffort: Int
     public let shape: AvatarShape
+    /// Every frame kept (GIF and WebP output of an animated original), not the first.
+    public let animated: Bool
     /// What transparency is flattened onto; `nil` for white, and for formats that keep
     /// transparency (where it changes no byte, so two spellings never make two entries).
     public let background: RGBColour?
@@ -27,16 +29,18 @@ public struct RenderParameters: Hashable, Sendable {
 
     public init(
         size: Int, format: ImageFormat, quality: Int, avifEffort: Int, shape: AvatarShape = .square,
-        background: RGBColour = .white
+        background: RGBColour = .white, animated: Bool = false
     ) {
         self.size = size
         self.format = format
         self.quality = quality
         self.avifEffort = avifEffort
         self.shape = shape
+        self.animated = animated && (format == .gif || format == .webp)
         self.background = format.keepsAlpha || background == .white ? nil : background
         var fingerprint = "p\(Self.pipelineVersion)-s\(size)-\(format.rawValue)-q\(quality)-e\(avifEffort)"
         if shape != .square { fingerprint += "-\(shape.rawValue)" }
+        if self.animated { fingerprint += "-anim" }
         if let flattenedOnto = self.background { fingerprint += "-bg\(flattenedOnto.hex)" }
         self.fingerprint = fingerprint
     }
@@ -46,6 +50,7 @@ public struct RenderParameters: Hashable, Sendable {
     /// square (so a tiny box never costs a decode of the whole original per size). The
     /// centre square keeps the rule it had before crops, so its renders stay byte for byte.
     public func rendersFromMaster(of crop: AvatarCrop) -> Bool {
-        size <= Self.masterSize || (crop.source != .centre && crop.size <= Self.masterSize)
+        guard !animated else { return false }
+        return size <= Self.masterSize || (crop.source != .centre && crop.size <= Self.masterSize)
     }
 }

@@ -45,6 +45,19 @@ enum RenderSteps {
         }
     }
 
+    /// Animation: every frame of `original` cut to `crop`, resampled to `size` (and to its
+    /// disc for a circle), kept as pages with their delays (in whole centiseconds for GIF) and
+    /// loop count.
+    static func animatedSquare(_ original: ImageBytes, crop: AvatarCrop, size: Int, circle: Bool, gif: Bool)
+        throws(RenderFailure) -> VipsImageHandle
+    {
+        try decode(original, step: "animation") {
+            avatars_vips_animated_square(
+                $0, $1, Int32(clamping: crop.x), Int32(clamping: crop.y), Int32(clamping: crop.size), Int32(clamping: size),
+                circle ? 1 : 0, gif ? 1 : 0, $2)
+        }
+    }
+
     /// Cut: the `side` x `side` square at `left`, `top`, moved inside the image if rounding
     /// took it past an edge.
     static func cut(_ image: VipsImageHandle, left: Int, top: Int, side: Int) throws(RenderFailure) -> VipsImageHandle {
@@ -85,16 +98,6 @@ enum RenderSteps {
         }
         defer { g_free(pixels) }
         return body(UnsafeRawBufferPointer(start: pixels, count: length))
-    }
-
-    /// Frames: the pages of an image, from its header alone.
-    static func frames(_ original: ImageBytes) throws(RenderFailure) -> Int {
-        var header: UnsafeMutablePointer<VipsImage>?
-        guard avatars_vips_open_header(original.bytes.baseAddress, original.bytes.count, &header) == 0, let header else {
-            throw RenderFailure(step: "frames", message: Vips.lastError())
-        }
-        let image = VipsImageHandle(header, source: original.bytes)
-        return max(1, Int(vips_image_get_n_pages(image.pointer)))
     }
 
     /// Load a master's pixels into libvips, read in place: the handle keeps them alive.

@@ -51,6 +51,7 @@ enum UploadInspection {
         }
         let swap = image.orientationSwapsAxes
         return InspectedOriginal(
-            format: format, width: swap ? image.height : image.width, height: swap ? image.width : image.height)
+            format: format, width: swap ? image.height : image.width, height: swap ? image.width : image.height,
+            frames: frames)
     }
 }

@@ -95,7 +95,7 @@ import Testing
         let lagging = try answer(capped.decide(question(), shown: shown, rendered: rendered, recordsMayLag: true))
         #expect(
             lagging.fields[.cacheControl]
-                == "public, max-age=300, s-maxage=30, stale-while-revalidate=60, stale-if-error=86400")
+                == "public, max-age=300, s-maxage=30, stale-while-revalidate=30, stale-if-error=30")
         let following = try answer(capped.decide(question(), shown: shown, rendered: rendered, recordsMayLag: false))
         #expect(following.fields[.cacheControl] == settings.cacheControl.unversioned)
         let versioned = try answer(
@@ -119,6 +119,9 @@ import Testing
         ("private, max-age=600", "private, max-age=600"),
         ("no-store", "no-store"),
         ("public, S-MaxAge=99999999999999999999999", "public, s-maxage=30"),
+        ("public", "public, s-maxage=30"),
+        ("public, s-maxage=20, stale-if-error=86400", "public, s-maxage=20, stale-if-error=30"),
+        ("public, s-maxage=-5", "public, s-maxage=30"),
     ])
     func sharedLifetimesAreCapped(value: String, capped: String) {
         #expect(CacheControlPolicy.sharedAtMost(30, value) == capped)

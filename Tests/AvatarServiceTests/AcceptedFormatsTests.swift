@@ -12,6 +12,7 @@ import Testing
         ("image/avif;q=0.000,image/webp;q=0.001", false, true),
         ("IMAGE/AVIF ; Q=1", true, false),
         ("image/avif;q=1.0", true, false),
+        ("image/avif;q=1., image/webp;q=0.", true, false),
         ("image/avif;q=1.5", false, false),
         ("image/avif;q=2", false, false),
         ("image/avif;q=-1", false, false),

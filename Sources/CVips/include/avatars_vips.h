@@ -79,6 +79,13 @@ int avatars_vips_flatten(VipsImage *in, double red, double green, double blue, V
 /// alpha band that is 0 outside it, or narrows the alpha band there is. 8 bits per band out.
 int avatars_vips_circle(VipsImage *in, VipsImage **out);
 
+/// Every frame of an animated GIF or WebP (its loader checked by the caller): the side x side
+/// square at left, top of each frame resampled to size x size (and cut to its disc with
+/// `circle`), stacked as pages with each frame's delay (rounded to 10 ms with `centiseconds`,
+/// for GIF) and the loop count. Fails when the square does not lie within the frames.
+int avatars_vips_animated_square(const void *buf, size_t len, int left, int top, int side, int size, int circle,
+                                 int centiseconds, VipsImage **out);
+
 /// Encoders. Every one strips all metadata (EXIF, XMP, ICC, comments).
 int avatars_vips_jpeg(VipsImage *in, int quality, void **buf, size_t *len);
 int avatars_vips_png(VipsImage *in, void **buf, size_t *len);
