@@ -118,6 +118,7 @@ memory = {
 }
 memory["secondHalfGrowth"] = round(memory["endBytes"] / memory["halfBytes"] - 1, 4)
 long_targets = load("long-targets.json")
+animation = load("animation.json")
 
 MiB = 1024 * 1024
 titles = {
@@ -167,6 +168,18 @@ rows.append((
     f"memory held by {long_targets['requests']:,} requests with distinct {long_targets['targetBytes']:,}-byte targets",
     f"{long_targets['heldBytes'] / MiB:+.1f} MiB RssAnon ({long_targets['rssAnonAfter'] / MiB:.0f} MiB after)",
     "", "≤ http.answerCacheBytes (32 MiB) + 8 MiB", long_targets["heldBytes"] <= 40 * MiB))
+for extension in ("gif", "webp"):
+    figures = animation[extension]
+    rows.append((
+        f"animation: 64 frames at 128 px, {extension.upper()}: first render / median hit",
+        f"{figures['firstRenderMs']:.1f} / {figures['medianHitMs']:.2f} ms ({figures['bytes']:,} bytes)",
+        "", "", None))
+largest = animation["largest"]
+rows.append((
+    f"animation: RssAnon while the largest accepted ({largest['frames']} x {largest['side']} px) renders at 512 px",
+    f"{largest['rssAnonPeak'] / MiB:.0f} MiB peak ({largest['rssAnonBefore'] / MiB:.0f} before; "
+    f"GIF {largest['renders']['gif']['renderMs']:.0f} ms, WebP {largest['renders']['webp']['renderMs']:.0f} ms)",
+    "", "≤ 256 MiB", largest["rssAnonPeak"] <= 256 * MiB))
 for connections, figures in miss.items():
     rows.append((
         f"peer: miss vs thumbor, {connections} connections",
@@ -175,7 +188,7 @@ for connections, figures in miss.items():
 
 results = {
     "machine": machine, "runSeconds": run_seconds, "hits": hits, "headBytes": head_sizes, "miss": miss, "firstRender": first_render,
-    "herd": herd, "memory": memory, "longTargets": long_targets,
+    "herd": herd, "memory": memory, "longTargets": long_targets, "animation": animation,
     "targets": [{"scenario": row[0], "measured": row[1], "ratio": row[2], "target": row[3], "met": row[4]} for row in rows],
 }
 with open(f"{out}/results.json", "w") as file:

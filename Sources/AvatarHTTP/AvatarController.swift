@@ -35,7 +35,7 @@ struct AvatarController {
         let question = AvatarQuestion(
             request: try RenderRequest(
                 name: try context.parameters.require("name"), query: request.uri.queryParameters,
-                accept: request.headers[values: .accept], settings: settings),
+                accept: settings.negotiate ? request.headers[values: .accept] : [], settings: settings),
             isHead: request.method == .head, conditions: ConditionalRequest(request.headers))
         // Asked on both sides of the read: a record read while changes were not followed lags.
         let laggedBefore = service.recordsMayLag

@@ -71,7 +71,8 @@ final class EventLoopAnswers: Sendable {
         let laggedBefore = service.recordsMayLag
         guard let (route, name) = AnswerRoute.match(uri.path),
             let request = try? RenderRequest(
-                name: name, query: uri.queryParameters, accept: head.headers["accept"], settings: settings),
+                name: name, query: uri.queryParameters, accept: settings.negotiate ? head.headers["accept"] : [],
+                settings: settings),
             case .some(let record) = service.recordInMemory(for: request.hash)
         else { return nil }
         // As the router does: a record read while changes were not followed lags.

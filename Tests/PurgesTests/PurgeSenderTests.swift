@@ -84,13 +84,15 @@ import Testing
                 await sender.round()
             }
             #expect(try await index.backlog().count == 0)
-            #expect(received.load(ordering: .relaxed) == 1)
+            // At least once: an answer that came past its deadline under load is sent again.
+            #expect(received.load(ordering: .relaxed) >= 1)
             try await index.shutdown()
         }
     }
 
     /// A target that never answers holds back only its own purges: changes made one after
-    /// another reach a working target at once each, while the stalled one waits out its deadlines.
+    /// another all reach a working target before the stalled one's first deadline has passed,
+    /// which a round shared by both targets could not do.
     @Test func aStalledTargetNeverDelaysAnother() async throws {
         let released = Atomic(false)
         let arrivals = Mutex<[ContinuousClock.Instant]>([])
@@ -111,25 +113,24 @@ import Testing
                 .webhook(URL(string: "http://127.0.0.1:\(port)/stalled")!), .webhook(URL(string: "http://127.0.0.1:\(port)/ok")!),
             ]
             settings.webhookSecret = Array("a webhook secret of some length".utf8)
+            settings.attemptTimeout = .seconds(20)
             let index = try EmbeddedAvatarIndex(path: try temporaryDirectory("purge-lanes"), outbox: settings.outbox)
             let sender = PurgeSender(
                 queue: index, settings: settings, client: HTTPClient.shared, logger: Logger(label: "purge-lanes-test"),
                 metricsFactory: NOOPMetricsHandler.instance)
             let running = Task { try await sender.run() }
-            var changes: [ContinuousClock.Instant] = []
+            let first = ContinuousClock.now
             for version in ["v1", "v2", "v3"] {
                 _ = try await index.save(
                     AvatarFacts(hash: hash, original: version, format: .png, width: 10, height: 10, bytes: 100, rating: .g),
                     at: Date())
-                changes.append(.now)
                 sender.wake()
                 try await Task.sleep(for: .milliseconds(300))
             }
-            let seen = arrivals.withLock { $0 }
-            #expect(seen.count == 3, "every change reached the working target while the other stalled")
-            for (change, arrival) in zip(changes, seen) {
-                #expect(arrival - change < .milliseconds(250), "\(arrival - change) after its change")
+            while arrivals.withLock({ $0.count }) < 3, ContinuousClock.now - first < .seconds(15) {
+                try await Task.sleep(for: .milliseconds(20))
             }
+            #expect(arrivals.withLock { $0.count } == 3, "every change reached the working target while the other stalled")
             released.store(true, ordering: .relaxed)
             running.cancel()
             _ = try? await running.value
