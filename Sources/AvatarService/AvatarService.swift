@@ -59,7 +59,8 @@ public final class AvatarService: Sendable {
             return .avatar(
                 record,
                 pipeline.parameters(
-                    size: animated ? min(request.size, pipeline.settings.maxAnimatedSize) : request.size, format: format,
+                    size: animated ? min(request.size, pipeline.settings.animatedSide(frames: record.frames)) : request.size,
+                    format: format,
                     shape: request.shape, background: request.background, animated: animated))
         }
         switch request.defaultImage {

@@ -11,10 +11,21 @@ public struct PipelineSettings: Sendable, Equatable {
     public var maxPixels: Int = 50_000_000
     /// Most frames an animated upload may have.
     public var maxFrames: Int = 200
-    /// Largest frames x width x height accepted at upload.
-    public var maxAnimationPixels: Int = 25_000_000
+    /// Largest frames x width x height accepted at upload, and of animated output: the
+    /// largest animation must encode as GIF well within `renderTimeoutSeconds`.
+    public var maxAnimationPixels: Int = 8_000_000
     /// Largest side of animated output (`images.maxAnimatedSize`); larger sizes are clamped.
     public var maxAnimatedSize: Int = 512
+
+    /// The largest side an animation of `frames` frames is rendered at: at most
+    /// `maxAnimatedSize`, and small enough that all its frames together hold no more than
+    /// `maxAnimationPixels`, so an upscaled animation costs no more than the largest upload.
+    public func animatedSide(frames: Int) -> Int {
+        let perFrame = maxAnimationPixels / max(1, frames)
+        var side = Int(Double(perFrame).squareRoot())
+        while side > 1, side * side > perFrame { side -= 1 }
+        return max(1, min(maxAnimatedSize, side))
+    }
     /// Renders (and upload checks) that may wait for a render thread; past it a render is
     /// refused with `503` at once.
     public var maxPendingRenders: Int = 8 * ProcessInfo.processInfo.activeProcessorCount

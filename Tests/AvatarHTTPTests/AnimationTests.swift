@@ -100,6 +100,17 @@ import Testing
         }
     }
 
+    /// All frames together hold at most images.maxAnimationPixels, however large the ask.
+    @Test func theFramesOfAnAnimationHoldAtMostTheAnimationPixelLimit() async throws {
+        try await withAnimation("moving.gif", ["AVATARS_IMAGES_MAX_ANIMATION_PIXELS": String(5 * 60 * 40)]) { client in
+            let large = try await client.get("/\(hash.value).gif?s=100").bytes
+            let small = try await client.get("/\(hash.value).gif?s=30").bytes
+            let still = try await client.get("/\(hash.value).png?s=100").bytes
+            #expect(ImageProbe(large)?.width == 48 && ImageProbe(small)?.width == 30, "48 x 48 x 5 frames is the upload's 60 x 40 x 5")
+            #expect(ImageProbe(still)?.width == 100, "stills are not clamped")
+        }
+    }
+
     @Test func framesOverTheLimitAreRefusedAndNothingIsStored() async throws {
         let server = try LiveServer(["AVATARS_IMAGES_MAX_FRAMES": "4"])
         try await server.run { client, tokens in
