@@ -176,7 +176,7 @@ for extension in ("gif", "webp"):
         "", "", None))
 largest = animation["largest"]
 rows.append((
-    f"animation: RssAnon while the largest accepted ({largest['frames']} x {largest['side']} px) renders at 512 px",
+    f"animation: RssAnon while the largest accepted ({largest['frames']} x {largest['side']} px) renders, asked at 512 px",
     f"{largest['rssAnonPeak'] / MiB:.0f} MiB peak ({largest['rssAnonBefore'] / MiB:.0f} before; "
     f"GIF {largest['renders']['gif']['renderMs']:.0f} ms, WebP {largest['renders']['webp']['renderMs']:.0f} ms)",
     "", "≤ 256 MiB", largest["rssAnonPeak"] <= 256 * MiB))

@@ -28,12 +28,34 @@ struct InfoBody: RecordJSON {
         width = record.width
         height = record.height
         animated = record.isAnimated
-        frames = record.frames
+        frames = animated ? record.frames : 1
         rating = record.rating.rawValue
         crop = record.crop
         updatedAt = record.updatedAt
         url = "/\(record.hash)?v=\(record.version)"
         dominantColor = summary.dominantColour.map { "#" + $0.hex }
         thumbhash = Data(summary.thumbHash).base64EncodedString()
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case hash, version, format, width, height, animated, frames, rating, crop, updatedAt, url, dominantColor, thumbhash
+    }
+
+    /// Every key, `dominantColor` as `null` when there is none (the synthesized form would drop it).
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(hash, forKey: .hash)
+        try container.encode(version, forKey: .version)
+        try container.encode(format, forKey: .format)
+        try container.encode(width, forKey: .width)
+        try container.encode(height, forKey: .height)
+        try container.encode(animated, forKey: .animated)
+        try container.encode(frames, forKey: .frames)
+        try container.encode(rating, forKey: .rating)
+        try container.encode(crop, forKey: .crop)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(url, forKey: .url)
+        try container.encode(dominantColor, forKey: .dominantColor)
+        try container.encode(thumbhash, forKey: .thumbhash)
     }
 }

@@ -50,11 +50,11 @@ public struct RenderRequest: Sendable, Equatable {
     }
 
     /// The format `record`'s avatar is answered in: the URL's, else what `Accept` chose, else
-    /// the original's family. An animation keeps its own family, or negotiates to WebP (no
-    /// AVIF encoder here keeps frames).
+    /// the original's family. An animation keeps its own family, or negotiates to animated
+    /// WebP, else GIF (no AVIF encoder here keeps frames).
     public func output(for record: AvatarRecord) -> ImageFormat {
         if let format { return format }
-        if record.isAnimated { return accepted?.webp == true ? .webp : record.format }
+        if record.isAnimated { return accepted.map { $0.webp ? .webp : .gif } ?? record.format }
         return accepted?.choice(for: record.format) ?? record.format.defaultOutput
     }
 }

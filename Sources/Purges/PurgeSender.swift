@@ -74,6 +74,8 @@ public final class PurgeSender: Service, Sendable {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { [self] in
+                    // A round at start-up: what was due when this node stopped goes out now.
+                    for lane in lanes { lane.tick.yield() }
                     while (try? await Task.sleep(for: .seconds(1))) != nil {
                         for lane in lanes { lane.tick.yield() }
                         await reportEverySecond()

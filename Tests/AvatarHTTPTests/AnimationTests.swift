@@ -98,6 +98,13 @@ import Testing
             let plain = try await client.get("/\(hash.value)?s=20", headers: [.accept: "*/*"])
             #expect(plain.headers[.contentType] == "image/gif" && ImageProbe(plain.bytes)?.pages == 5)
         }
+        // An animated WebP to a client that does not name WebP: animated GIF.
+        try await withAnimation("moving.webp", ["AVATARS_IMAGES_NEGOTIATE": "true"]) { client in
+            let old = try await client.get("/\(hash.value)?s=20", headers: [.accept: "image/png,*/*"])
+            #expect(old.headers[.contentType] == "image/gif" && ImageProbe(old.bytes)?.pages == 5)
+            let new = try await client.get("/\(hash.value)?s=20", headers: [.accept: "image/webp,*/*"])
+            #expect(new.headers[.contentType] == "image/webp" && ImageProbe(new.bytes)?.pages == 5)
+        }
     }
 
     /// All frames together hold at most images.maxAnimationPixels, however large the ask.

@@ -78,6 +78,15 @@ import Testing
         }
     }
 
+    @Test func nothingVisibleHasNoDominantColour() async throws {
+        try await LiveServer().run { client, tokens in
+            _ = try await client.upload(try Fixtures.bytes("clear.png"), to: hash, tokens: tokens)
+            let info = try await client.get("/info/\(hash.value)")
+            #expect(info.status == .ok && info.json.keys.contains("dominantColor") && info.json["dominantColor"] is NSNull)
+            #expect(info.json["frames"] as? Int == 1 && info.json["animated"] as? Bool == false)
+        }
+    }
+
     @Test func validatorsFreshnessRatingAndHead() async throws {
         try await LiveServer().run { client, tokens in
             #expect(try await client.get("/info/\(hash.value)").status == .notFound)

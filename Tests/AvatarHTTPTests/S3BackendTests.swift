@@ -24,19 +24,26 @@ func s3Environment(_ server: TestS3, prefix: String, secret: String? = nil, time
 
 /// The bytes of the object under `key` in the test bucket.
 func object(_ server: TestS3, key: String) async throws -> [UInt8]? {
-    let client = S3Client(settings: S3Settings(
-        endpoint: URL(string: server.endpoint)!, bucket: server.bucket,
-        credentials: S3Credentials(accessKeyId: server.accessKey, secretAccessKey: server.secretKey)))
-    defer { Task { try await client.shutdown() } }
-    return try await client.getObject(key).map { Array($0.readableBytesView) }
+    try await observing(server) { try await $0.getObject(key).map { Array($0.readableBytesView) } }
 }
 
 func listing(_ server: TestS3, prefix: String) async throws -> [String] {
+    try await observing(server) { try await $0.listObjects(prefix: prefix).map { String($0.key.dropFirst(prefix.count)) }.sorted() }
+}
+
+/// What the test reads from the bucket itself, on a client of its own. Tried up to three
+/// times: under a full parallel run the test S3 server may drop a connection the client was
+/// about to use, and these reads observe the system under test rather than being part of it.
+private func observing<T: Sendable>(_ server: TestS3, _ read: @Sendable (S3Client) async throws -> T) async throws -> T {
     let client = S3Client(settings: S3Settings(
         endpoint: URL(string: server.endpoint)!, bucket: server.bucket,
         credentials: S3Credentials(accessKeyId: server.accessKey, secretAccessKey: server.secretKey)))
     defer { Task { try await client.shutdown() } }
-    return try await client.listObjects(prefix: prefix).map { String($0.key.dropFirst(prefix.count)) }.sorted()
+    for _ in 1..<3 {
+        if let value = try? await read(client) { return value }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return try await read(client)
 }
 
 @Suite struct S3BackendTests {
