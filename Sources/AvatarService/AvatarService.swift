@@ -61,7 +61,9 @@ public final class AvatarService: Sendable {
                 pipeline.parameters(
                     size: animated ? min(request.size, pipeline.settings.animatedSide(frames: record.frames)) : request.size,
                     format: format,
-                    shape: request.shape, background: request.background, animated: animated))
+                    shape: request.shape, background: request.background,
+                    animatedMasterSide: animated
+                        ? pipeline.settings.animatedMasterSide(of: record.crop, frames: record.frames) : nil))
         }
         switch request.defaultImage {
         case .notFound: return .notFound
@@ -89,9 +91,9 @@ public final class AvatarService: Sendable {
         switch shown {
         case .avatar(let record, let parameters):
             return try await cachedRender(shown) {
-                if parameters.animated {
+                if let side = parameters.animatedMasterSide {
                     return try await self.pipeline.render(
-                        animated: try await self.original(of: record), crop: record.crop, parameters: parameters)
+                        animatedMaster: try await self.animatedMaster(of: record, side: side), parameters: parameters)
                 }
                 if parameters.rendersFromMaster(of: record.crop) {
                     return try await self.pipeline.render(master: try await self.master(of: record), parameters: parameters)
@@ -186,6 +188,25 @@ public final class AvatarService: Sendable {
             throw AvatarError.internalFailure(reason: "a master could not be read back")
         }
         return master
+    }
+
+    /// The animated master of `record` with frames `side` pixels square: from this node's
+    /// cache, else made from the original once however many renders need it at the same time.
+    private func animatedMaster(of record: AvatarRecord, side: Int) async throws -> [UInt8] {
+        let key = RenderCacheKey.master(
+            hash: record.hash, version: record.version, pipeline: RenderParameters.animatedMasterFingerprint(side: side))
+        if let master = await cache.get(key) {
+            return Array(master.bytes.readableBytesView)
+        }
+        let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
+            let master = try await self.pipeline.animatedMaster(
+                of: try await self.original(of: record), crop: record.crop, side: side)
+            self.metrics.masters.increment()
+            let entry = CachedRender(contentType: MasterImage.animatedContentType, bytes: ByteBuffer(bytes: master))
+            self.cache.store(entry, for: key)
+            return entry
+        }
+        return Array(entry.bytes.readableBytesView)
     }
 
     /// The original `record` points at. `.notFound` when it has gone missing from the store.

@@ -272,6 +272,15 @@ int avatars_vips_webp(VipsImage *in, int quality, void **buf, size_t *len) {
         NULL);
 }
 
+int avatars_vips_webp_lossless(VipsImage *in, void **buf, size_t *len) {
+    // Made once and decoded for every animated render: the least effort that stays lossless.
+    return vips_webpsave_buffer(in, buf, len,
+        "lossless", TRUE,
+        "effort", 0,
+        "strip", TRUE,
+        NULL);
+}
+
 int avatars_vips_avif(VipsImage *in, int quality, int effort, void **buf, size_t *len) {
     return vips_heifsave_buffer(in, buf, len,
         "Q", quality,

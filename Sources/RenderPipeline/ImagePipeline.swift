@@ -24,14 +24,14 @@ public final class ImagePipeline: Sendable {
     }
 
     /// The parameters for an avatar of `size` in `format`, `shape` and `background` under
-    /// this pipeline's settings.
+    /// this pipeline's settings; every frame, from a master of `animatedMasterSide`, when set.
     public func parameters(
         size: Int, format: ImageFormat, shape: AvatarShape = .square, background: RGBColour = .white,
-        animated: Bool = false
+        animatedMasterSide: Int? = nil
     ) -> RenderParameters {
         RenderParameters(
             size: size, format: format, quality: settings.quality, avifEffort: settings.avifEffort, shape: shape,
-            background: background, animated: animated)
+            background: background, animatedMasterSide: animatedMasterSide)
     }
 
     /// Checks an upload: `.emptyBody` for no bytes, `.unsupportedMediaType` unless it is
@@ -125,14 +125,27 @@ public final class ImagePipeline: Sendable {
         }
     }
 
-    /// Renders every frame of an animated `original` (checked at upload) as `crop`'s square,
-    /// for GIF or WebP output (`parameters.animated`).
-    public func render(animated original: [UInt8], crop: AvatarCrop, parameters: RenderParameters) async throws
-        -> RenderedImage
-    {
+    /// The master of an animated `original` (checked at upload): every frame cut to `crop`'s
+    /// square and resampled to `side`, with its delay and the loop count, as lossless WebP.
+    /// Animated renders start from it, so all frames of the original are decoded once per node.
+    public func animatedMaster(of original: [UInt8], crop: AvatarCrop, side: Int) async throws -> [UInt8] {
         try await run { deadline in
             let frames = try RenderSteps.animatedSquare(
-                try Self.client(original), crop: crop, size: parameters.size, circle: parameters.shape == .circle,
+                try Self.client(original), crop: crop, size: side, circle: false, gif: false)
+            return try RenderSteps.encodeLossless(frames, by: deadline)
+        }
+    }
+
+    /// Renders every frame of an animated master (`animatedMaster(of:crop:side:)`) for GIF or
+    /// WebP output (`parameters.animated`).
+    public func render(animatedMaster master: [UInt8], parameters: RenderParameters) async throws -> RenderedImage {
+        guard let side = parameters.animatedMasterSide else {
+            throw RenderFailure(step: "animation", message: "the parameters keep one frame")
+        }
+        return try await run { deadline in
+            let whole = AvatarCrop(x: 0, y: 0, size: side, source: .user)
+            let frames = try RenderSteps.animatedSquare(
+                try Self.client(master), crop: whole, size: parameters.size, circle: parameters.shape == .circle,
                 gif: parameters.format == .gif)
             return try Self.encoded(frames, parameters, by: deadline)
         }

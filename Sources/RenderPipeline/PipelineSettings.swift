@@ -26,6 +26,12 @@ public struct PipelineSettings: Sendable, Equatable {
         while side > 1, side * side > perFrame { side -= 1 }
         return max(1, min(maxAnimatedSize, side))
     }
+
+    /// The side of the frames of an animation's master: `crop`'s square, shrunk to the
+    /// largest side it is ever rendered at, so the master holds every pixel any render uses.
+    public func animatedMasterSide(of crop: AvatarCrop, frames: Int) -> Int {
+        max(1, min(crop.size, animatedSide(frames: frames)))
+    }
     /// Renders (and upload checks) that may wait for a render thread; past it a render is
     /// refused with `503` at once.
     public var maxPendingRenders: Int = 8 * ProcessInfo.processInfo.activeProcessorCount

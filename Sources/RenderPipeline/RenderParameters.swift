@@ -11,6 +11,9 @@ public struct RenderParameters: Hashable, Sendable {
     /// Names the master a pipeline version makes, for the cache.
     public static let masterFingerprint = "p\(pipelineVersion)-m\(masterSize)"
 
+    /// Names, for the cache, the animated master whose frames are `side` pixels square.
+    public static func animatedMasterFingerprint(side: Int) -> String { "p\(pipelineVersion)-am\(side)" }
+
     /// Width and height of the square, in pixels.
     public let size: Int
     public let format: ImageFormat
@@ -18,7 +21,9 @@ public struct RenderParameters: Hashable, Sendable {
     public let avifEffort: Int
     public let shape: AvatarShape
     /// Every frame kept (GIF and WebP output of an animated original), not the first.
-    public let animated: Bool
+    public var animated: Bool { animatedMasterSide != nil }
+    /// The side of the animated master every frame is resampled from; `nil` for one frame.
+    public let animatedMasterSide: Int?
     /// What transparency is flattened onto; `nil` for white, and for formats that keep
     /// transparency (where it changes no byte, so two spellings never make two entries).
     public let background: RGBColour?
@@ -29,18 +34,18 @@ public struct RenderParameters: Hashable, Sendable {
 
     public init(
         size: Int, format: ImageFormat, quality: Int, avifEffort: Int, shape: AvatarShape = .square,
-        background: RGBColour = .white, animated: Bool = false
+        background: RGBColour = .white, animatedMasterSide: Int? = nil
     ) {
         self.size = size
         self.format = format
         self.quality = quality
         self.avifEffort = avifEffort
         self.shape = shape
-        self.animated = animated && (format == .gif || format == .webp)
+        self.animatedMasterSide = format == .gif || format == .webp ? animatedMasterSide : nil
         self.background = format.keepsAlpha || background == .white ? nil : background
         var fingerprint = "p\(Self.pipelineVersion)-s\(size)-\(format.rawValue)-q\(quality)-e\(avifEffort)"
         if shape != .square { fingerprint += "-\(shape.rawValue)" }
-        if self.animated { fingerprint += "-anim" }
+        if let side = self.animatedMasterSide { fingerprint += "-anim-m\(side)" }
         if let flattenedOnto = self.background { fingerprint += "-bg\(flattenedOnto.hex)" }
         self.fingerprint = fingerprint
     }

@@ -172,24 +172,37 @@ enum RenderSteps {
     static func encode(_ image: VipsImageHandle, _ parameters: RenderParameters, by deadline: RenderDeadline)
         throws(RenderFailure) -> [UInt8]
     {
+        let quality = Int32(parameters.quality)
+        let bytes = try save(image, step: "save \(parameters.format.rawValue)", by: deadline) { image, buffer, length in
+            switch parameters.format {
+            case .jpeg: avatars_vips_jpeg(image, quality, buffer, length)
+            case .png: avatars_vips_png(image, buffer, length)
+            case .webp: avatars_vips_webp(image, quality, buffer, length)
+            case .avif, .heif: avatars_vips_avif(image, quality, Int32(parameters.avifEffort), buffer, length)
+            case .gif: avatars_vips_gif(image, buffer, length)
+            }
+        }
+        return parameters.format == .webp ? WebPChunks.strippingMetadata(bytes) : bytes
+    }
+
+    /// Encode losslessly: the image's pages as lossless WebP, for an animated master.
+    static func encodeLossless(_ image: VipsImageHandle, by deadline: RenderDeadline) throws(RenderFailure) -> [UInt8] {
+        try save(image, step: "save lossless", by: deadline) { avatars_vips_webp_lossless($0, $1, $2) }
+    }
+
+    /// Runs a libvips saver under `deadline` and copies what it wrote out of libvips' buffer.
+    private static func save(
+        _ image: VipsImageHandle, step: String, by deadline: RenderDeadline,
+        _ saver: (UnsafeMutablePointer<VipsImage>, UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutablePointer<Int>)
+            -> Int32
+    ) throws(RenderFailure) -> [UInt8] {
         deadline.attach(to: image)
         var buffer: UnsafeMutableRawPointer?
         var length = 0
-        let quality = Int32(parameters.quality)
-        let status: Int32 =
-            switch parameters.format {
-            case .jpeg: avatars_vips_jpeg(image.pointer, quality, &buffer, &length)
-            case .png: avatars_vips_png(image.pointer, &buffer, &length)
-            case .webp: avatars_vips_webp(image.pointer, quality, &buffer, &length)
-            case .avif, .heif:
-                avatars_vips_avif(image.pointer, quality, Int32(parameters.avifEffort), &buffer, &length)
-            case .gif: avatars_vips_gif(image.pointer, &buffer, &length)
-            }
-        guard status == 0, let buffer else {
-            throw deadline.failure(of: image, step: "save \(parameters.format.rawValue)")
+        guard saver(image.pointer, &buffer, &length) == 0, let buffer else {
+            throw deadline.failure(of: image, step: step)
         }
         defer { g_free(buffer) }
-        let bytes = Array(UnsafeRawBufferPointer(start: buffer, count: length))
-        return parameters.format == .webp ? WebPChunks.strippingMetadata(bytes) : bytes
+        return Array(UnsafeRawBufferPointer(start: buffer, count: length))
     }
 }

@@ -107,6 +107,24 @@ import Testing
         }
     }
 
+    /// Every size, format and shape of an animation is rendered from one animated master, so
+    /// the original is read and all its frames decoded once per node.
+    @Test func everyAnimatedRenderComesFromOneMaster() async throws {
+        try await withAnimation("moving.gif") { client in
+            let reads = try await metricValue("avatars_original_reads_total", in: client) ?? 0
+            let masters = try await metricValue("avatars_masters_total", in: client) ?? 0
+            for (uri, side) in [(".gif?s=20", 20), (".webp?s=30", 30), (".gif?s=64&shape=circle", 64), ("?s=40", 40)] {
+                let answer = try await client.get("/\(hash.value)\(uri)")
+                let probe = ImageProbe(answer.bytes)
+                #expect(answer.status == .ok && probe?.pages == 5 && probe?.width == side, "\(uri)")
+            }
+            let gif = try await client.get("/\(hash.value).gif?s=20").bytes
+            expectAnimated(gif, side: 20, delays: [40, 120, 200, 70, 500], loop: ImageProbe.animation(gif)?.loop)
+            #expect(try await metricValue("avatars_masters_total", in: client) == masters + 1)
+            #expect(try await metricValue("avatars_original_reads_total", in: client) == reads + 1)
+        }
+    }
+
     /// All frames together hold at most images.maxAnimationPixels, however large the ask.
     @Test func theFramesOfAnAnimationHoldAtMostTheAnimationPixelLimit() async throws {
         try await withAnimation("moving.gif", ["AVATARS_IMAGES_MAX_ANIMATION_PIXELS": String(5 * 60 * 40)]) { client in

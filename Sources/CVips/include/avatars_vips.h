@@ -90,6 +90,8 @@ int avatars_vips_animated_square(const void *buf, size_t len, int left, int top,
 int avatars_vips_jpeg(VipsImage *in, int quality, void **buf, size_t *len);
 int avatars_vips_png(VipsImage *in, void **buf, size_t *len);
 int avatars_vips_webp(VipsImage *in, int quality, void **buf, size_t *len);
+/// Lossless WebP, pages and their delays kept: an animated master's stored form.
+int avatars_vips_webp_lossless(VipsImage *in, void **buf, size_t *len);
 int avatars_vips_avif(VipsImage *in, int quality, int effort, void **buf, size_t *len);
 int avatars_vips_gif(VipsImage *in, void **buf, size_t *len);
 
