@@ -192,21 +192,24 @@ public final class AvatarService: Sendable {
 
     /// The animated master of `record` with frames `side` pixels square: from this node's
     /// cache, else made from the original once however many renders need it at the same time.
-    private func animatedMaster(of record: AvatarRecord, side: Int) async throws -> [UInt8] {
+    private func animatedMaster(of record: AvatarRecord, side: Int) async throws -> AnimatedMaster {
         let key = RenderCacheKey.master(
             hash: record.hash, version: record.version, pipeline: RenderParameters.animatedMasterFingerprint(side: side))
-        if let master = await cache.get(key) {
-            return Array(master.bytes.readableBytesView)
+        if let cached = await cache.get(key), let master = AnimatedMaster(serialized: cached.bytes.readableBytesView) {
+            return master
         }
         let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
             let master = try await self.pipeline.animatedMaster(
                 of: try await self.original(of: record), crop: record.crop, side: side)
             self.metrics.masters.increment()
-            let entry = CachedRender(contentType: MasterImage.animatedContentType, bytes: ByteBuffer(bytes: master))
+            let entry = CachedRender(contentType: AnimatedMaster.contentType, bytes: ByteBuffer(bytes: master.serialized))
             self.cache.store(entry, for: key)
             return entry
         }
-        return Array(entry.bytes.readableBytesView)
+        guard let master = AnimatedMaster(serialized: entry.bytes.readableBytesView) else {
+            throw AvatarError.internalFailure(reason: "an animated master could not be read back")
+        }
+        return master
     }
 
     /// The original `record` points at. `.notFound` when it has gone missing from the store.

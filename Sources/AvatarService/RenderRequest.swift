@@ -51,10 +51,14 @@ public struct RenderRequest: Sendable, Equatable {
 
     /// The format `record`'s avatar is answered in: the URL's, else what `Accept` chose, else
     /// the original's family. An animation keeps its own family, or negotiates to animated
-    /// WebP, else GIF (no AVIF encoder here keeps frames).
+    /// WebP, else GIF (no AVIF encoder here keeps frames); asked still (`anim=0`), it
+    /// negotiates as a still does.
     public func output(for record: AvatarRecord) -> ImageFormat {
         if let format { return format }
-        if record.isAnimated { return accepted.map { $0.webp ? .webp : .gif } ?? record.format }
+        if record.isAnimated {
+            guard let accepted else { return record.format }
+            return animate ? (accepted.webp ? .webp : .gif) : accepted.choice(for: record.format)
+        }
         return accepted?.choice(for: record.format) ?? record.format.defaultOutput
     }
 }

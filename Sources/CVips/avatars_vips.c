@@ -68,12 +68,14 @@ int avatars_vips_deadline_passed(VipsImage *image) {
     return deadline && deadline->passed;
 }
 
-int avatars_vips_decode_fully(const void *buf, size_t len, double seconds, int *timed_out) {
+int avatars_vips_decode_fully(const void *buf, size_t len, int all_pages, double seconds, int *timed_out) {
     *timed_out = 0;
-    VipsImage *image = vips_image_new_from_buffer(buf, len, "",
-        "access", VIPS_ACCESS_SEQUENTIAL,
-        "fail_on", VIPS_FAIL_ON_TRUNCATED,
-        NULL);
+    // Only loaders of many pages know "n": the others refuse the option.
+    VipsImage *image = all_pages
+        ? vips_image_new_from_buffer(buf, len, "",
+              "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_TRUNCATED, "n", -1, NULL)
+        : vips_image_new_from_buffer(buf, len, "",
+              "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     if (!image)
         return -1;
     avatars_vips_set_deadline(image, seconds);
@@ -272,13 +274,30 @@ int avatars_vips_webp(VipsImage *in, int quality, void **buf, size_t *len) {
         NULL);
 }
 
-int avatars_vips_webp_lossless(VipsImage *in, void **buf, size_t *len) {
-    // Made once and decoded for every animated render: the least effort that stays lossless.
-    return vips_webpsave_buffer(in, buf, len,
-        "lossless", TRUE,
-        "effort", 0,
+int avatars_vips_png_master(VipsImage *in, void **buf, size_t *len) {
+    // Decoded for every animated render: light compression decodes fastest. Not WebP, whose
+    // animation encoder merges frames that look alike into one.
+    return vips_pngsave_buffer(in, buf, len,
         "strip", TRUE,
+        "compression", 1,
         NULL);
+}
+
+int avatars_vips_delays(VipsImage *image, int **delays, int *count) {
+    int *found = NULL;
+    *delays = NULL;
+    *count = 0;
+    if (!vips_image_get_typeof(image, "delay") || vips_image_get_array_int(image, "delay", &found, count) || *count < 1)
+        return 0;
+    *delays = g_memdup2(found, sizeof(int) * (size_t)*count);
+    return 1;
+}
+
+int avatars_vips_loop(VipsImage *image) {
+    int loop = -1;
+    if (!vips_image_get_typeof(image, "loop") || vips_image_get_int(image, "loop", &loop))
+        return -1;
+    return loop;
 }
 
 int avatars_vips_avif(VipsImage *in, int quality, int effort, void **buf, size_t *len) {
@@ -296,24 +315,30 @@ int avatars_vips_gif(VipsImage *in, void **buf, size_t *len) {
         NULL);
 }
 
-int avatars_vips_animated_square(const void *buf, size_t len, int left, int top, int side, int size, int circle,
-                                 int centiseconds, VipsImage **out) {
-    VipsImage *in = vips_image_new_from_buffer(buf, len, "", "n", -1, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
-    if (!in)
-        return -1;
+// The frames of `in` (pages of page-height rows, with "delay" and "loop" when known) cut
+// and resampled as `avatars_vips_animated_square` says. `in` stays the caller's.
+static int animated_square_of(VipsImage *in, int left, int top, int side, int size, int circle, int centiseconds,
+                              VipsImage **out) {
     const int page_height = vips_image_get_page_height(in);
     const int pages = page_height > 0 ? in->Ysize / page_height : 0;
-    if (pages < 1 || side < 1 || left < 0 || top < 0 || left > in->Xsize - side || top > page_height - side) {
-        vips_error("avatars", "the square does not lie within the %dx%d frames", in->Xsize, page_height);
-        g_object_unref(in);
+    const int swap = vips_image_get_orientation_swap(in);
+    const int upright_width = swap ? page_height : in->Xsize, upright_height = swap ? in->Xsize : page_height;
+    if (pages < 1 || side < 1 || left < 0 || top < 0 || left > upright_width - side || top > upright_height - side) {
+        vips_error("avatars", "the square does not lie within the %dx%d frames", upright_width, upright_height);
         return -1;
     }
     VipsImage **frames = g_new0(VipsImage *, pages);
     int result = 0;
     for (int i = 0; i < pages && result == 0; i++) {
-        VipsImage *cut = NULL, *square = NULL;
-        result = vips_extract_area(in, &cut, left, i * page_height + top, side, side, NULL) ||
+        VipsImage *frame = NULL, *upright = NULL, *cut = NULL, *square = NULL;
+        result = vips_extract_area(in, &frame, 0, i * page_height, in->Xsize, page_height, NULL) ||
+            vips_autorot(frame, &upright, NULL) ||
+            vips_extract_area(upright, &cut, left, top, side, side, NULL) ||
             avatars_vips_square(cut, size, &square);
+        if (frame)
+            g_object_unref(frame);
+        if (upright)
+            g_object_unref(upright);
         if (cut)
             g_object_unref(cut);
         if (result == 0 && circle) {
@@ -336,24 +361,57 @@ int avatars_vips_animated_square(const void *buf, size_t len, int left, int top,
         result = vips_copy(strip, &copy, NULL);
     if (strip)
         g_object_unref(strip);
-    if (result == 0) {
-        vips_image_set_int(copy, "page-height", size);
-        int *delays = NULL, count = 0;
-        if (vips_image_get_array_int(in, "delay", &delays, &count) == 0 && count > 0) {
-            int *kept = g_new(int, pages);
-            for (int i = 0; i < pages; i++) {
-                const int delay = VIPS_MAX(0, i < count ? delays[i] : delays[count - 1]);
-                // GIF counts centiseconds: halves round up, so every encoder shows the same times.
-                kept[i] = centiseconds ? (delay / 10 + (delay % 10 >= 5)) * 10 : delay;
-            }
-            vips_image_set_array_int(copy, "delay", kept, pages);
-            g_free(kept);
+    if (result != 0)
+        return result;
+    vips_image_set_int(copy, "page-height", size);
+    int *delays = NULL, count = 0;
+    if (vips_image_get_typeof(in, "delay") && vips_image_get_array_int(in, "delay", &delays, &count) == 0 && count > 0) {
+        int *kept = g_new(int, pages);
+        for (int i = 0; i < pages; i++) {
+            const int delay = VIPS_MAX(0, i < count ? delays[i] : delays[count - 1]);
+            // GIF counts centiseconds: halves round up, so every encoder shows the same times.
+            kept[i] = centiseconds ? (delay / 10 + (delay % 10 >= 5)) * 10 : delay;
         }
-        int loop = 0;
-        if (vips_image_get_int(in, "loop", &loop) == 0)
-            vips_image_set_int(copy, "loop", loop);
-        *out = copy;
+        vips_image_set_array_int(copy, "delay", kept, pages);
+        g_free(kept);
     }
+    int loop = 0;
+    if (vips_image_get_typeof(in, "loop") && vips_image_get_int(in, "loop", &loop) == 0)
+        vips_image_set_int(copy, "loop", loop);
+    *out = copy;
+    return 0;
+}
+
+int avatars_vips_animated_square(const void *buf, size_t len, int left, int top, int side, int size, int circle,
+                                 int centiseconds, VipsImage **out) {
+    VipsImage *in = vips_image_new_from_buffer(buf, len, "", "n", -1, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    if (!in)
+        return -1;
+    const int result = animated_square_of(in, left, top, side, size, circle, centiseconds, out);
+    g_object_unref(in);
+    return result;
+}
+
+int avatars_vips_animated_master_square(const void *png, size_t len, int side, const int *delays, int pages, int loop,
+                                        int size, int circle, int centiseconds, VipsImage **out) {
+    VipsImage *loaded = NULL, *in = NULL;
+    if (vips_pngload_buffer((void *)png, len, &loaded, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL))
+        return -1;
+    const int fits = pages > 0 && side > 0 && loaded->Xsize == side && loaded->Ysize / side == pages &&
+        loaded->Ysize % side == 0;
+    if (!fits || vips_copy(loaded, &in, NULL)) {
+        if (!fits)
+            vips_error("avatars", "the master is not %d frames of %d px", pages, side);
+        g_object_unref(loaded);
+        return -1;
+    }
+    g_object_unref(loaded);
+    vips_image_set_int(in, "page-height", side);
+    if (delays)
+        vips_image_set_array_int(in, "delay", delays, pages);
+    if (loop >= 0)
+        vips_image_set_int(in, "loop", loop);
+    const int result = animated_square_of(in, 0, 0, side, size, circle, centiseconds, out);
     g_object_unref(in);
     return result;
 }

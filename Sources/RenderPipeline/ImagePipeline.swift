@@ -126,27 +126,20 @@ public final class ImagePipeline: Sendable {
     }
 
     /// The master of an animated `original` (checked at upload): every frame cut to `crop`'s
-    /// square and resampled to `side`, with its delay and the loop count, as lossless WebP.
-    /// Animated renders start from it, so all frames of the original are decoded once per node.
-    public func animatedMaster(of original: [UInt8], crop: AvatarCrop, side: Int) async throws -> [UInt8] {
+    /// square and resampled to `side`, with its delay and the loop count.
+    public func animatedMaster(of original: [UInt8], crop: AvatarCrop, side: Int) async throws -> AnimatedMaster {
         try await run { deadline in
             let frames = try RenderSteps.animatedSquare(
                 try Self.client(original), crop: crop, size: side, circle: false, gif: false)
-            return try RenderSteps.encodeLossless(frames, by: deadline)
+            return try RenderSteps.animatedMaster(frames, side: side, by: deadline)
         }
     }
 
-    /// Renders every frame of an animated master (`animatedMaster(of:crop:side:)`) for GIF or
-    /// WebP output (`parameters.animated`).
-    public func render(animatedMaster master: [UInt8], parameters: RenderParameters) async throws -> RenderedImage {
-        guard let side = parameters.animatedMasterSide else {
-            throw RenderFailure(step: "animation", message: "the parameters keep one frame")
-        }
-        return try await run { deadline in
-            let whole = AvatarCrop(x: 0, y: 0, size: side, source: .user)
+    /// Renders every frame of an animated master for GIF or WebP output (`parameters.animated`).
+    public func render(animatedMaster master: AnimatedMaster, parameters: RenderParameters) async throws -> RenderedImage {
+        try await run { deadline in
             let frames = try RenderSteps.animatedSquare(
-                try Self.client(master), crop: whole, size: parameters.size, circle: parameters.shape == .circle,
-                gif: parameters.format == .gif)
+                master, size: parameters.size, circle: parameters.shape == .circle, gif: parameters.format == .gif)
             return try Self.encoded(frames, parameters, by: deadline)
         }
     }

@@ -8,8 +8,6 @@
 public struct MasterImage: Sendable {
     /// Names masters in the cache: they are pixels, not an image file format.
     public static let contentType = "application/x-avatars-master"
-    /// Names animated masters in the cache: lossless WebP, never served.
-    public static let animatedContentType = "application/x-avatars-animated-master"
     private static let magic: [UInt8] = Array("AVM1".utf8)
     private static let headerSize = 16
 

@@ -58,6 +58,23 @@ enum RenderSteps {
         }
     }
 
+    /// Animation from its master: every frame of `master` resampled to `size` (and to its disc
+    /// for a circle), with its delays (in whole centiseconds for GIF) and loop count.
+    static func animatedSquare(_ master: AnimatedMaster, size: Int, circle: Bool, gif: Bool) throws(RenderFailure)
+        -> VipsImageHandle
+    {
+        let png = PinnedBytes(master.png)
+        var out: UnsafeMutablePointer<VipsImage>?
+        let delays = master.delays.map { $0.map { Int32(clamping: $0) } }
+        let status = delays.withOptionalBuffer { delays in
+            avatars_vips_animated_master_square(
+                png.baseAddress, png.count, Int32(clamping: master.side), delays, Int32(clamping: master.frames),
+                Int32(clamping: master.loop ?? -1), Int32(clamping: size), circle ? 1 : 0, gif ? 1 : 0, &out)
+        }
+        guard status == 0, let out else { throw RenderFailure(step: "animation from master", message: Vips.lastError()) }
+        return VipsImageHandle(out, source: png)
+    }
+
     /// Cut: the `side` x `side` square at `left`, `top`, moved inside the image if rounding
     /// took it past an edge.
     static func cut(_ image: VipsImageHandle, left: Int, top: Int, side: Int) throws(RenderFailure) -> VipsImageHandle {
@@ -185,9 +202,20 @@ enum RenderSteps {
         return parameters.format == .webp ? WebPChunks.strippingMetadata(bytes) : bytes
     }
 
-    /// Encode losslessly: the image's pages as lossless WebP, for an animated master.
-    static func encodeLossless(_ image: VipsImageHandle, by deadline: RenderDeadline) throws(RenderFailure) -> [UInt8] {
-        try save(image, step: "save lossless", by: deadline) { avatars_vips_webp_lossless($0, $1, $2) }
+    /// Keep as master: an animation's pages of `side` px as an `AnimatedMaster`, losslessly.
+    static func animatedMaster(_ pages: VipsImageHandle, side: Int, by deadline: RenderDeadline) throws(RenderFailure)
+        -> AnimatedMaster
+    {
+        let png = try save(pages, step: "save animated master", by: deadline) { avatars_vips_png_master($0, $1, $2) }
+        var found: UnsafeMutablePointer<Int32>?
+        var count: Int32 = 0
+        let delays: [Int]? =
+            avatars_vips_delays(pages.pointer, &found, &count) == 1 && found != nil
+            ? UnsafeBufferPointer(start: found, count: Int(count)).map { Int($0) } : nil
+        g_free(found)
+        let loop = Int(avatars_vips_loop(pages.pointer))
+        return AnimatedMaster(
+            side: side, frames: pages.height / max(1, side), delays: delays, loop: loop < 0 ? nil : loop, png: png)
     }
 
     /// Runs a libvips saver under `deadline` and copies what it wrote out of libvips' buffer.
@@ -204,5 +232,15 @@ enum RenderSteps {
         }
         defer { g_free(buffer) }
         return Array(UnsafeRawBufferPointer(start: buffer, count: length))
+    }
+}
+
+extension Optional where Wrapped == [Int32] {
+    /// `body` with the array's storage, or with `nil` when there is no array.
+    fileprivate func withOptionalBuffer<Result>(_ body: (UnsafePointer<Int32>?) -> Result) -> Result {
+        switch self {
+        case .some(let values): values.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: body(nil)
+        }
     }
 }

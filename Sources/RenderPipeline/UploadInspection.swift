@@ -42,8 +42,9 @@ enum UploadInspection {
         }
 
         var timedOut: Int32 = 0
+        // Every frame of an animation, since animated renders decode them all.
         let decoded = avatars_vips_decode_fully(
-            client.bytes.baseAddress, client.bytes.count, settings.renderTimeoutSeconds, &timedOut)
+            client.bytes.baseAddress, client.bytes.count, frames > 1 ? 1 : 0, settings.renderTimeoutSeconds, &timedOut)
         guard decoded == 0 else {
             let refusal: ImageRefusal =
                 timedOut != 0 ? .decodeTooSlow(seconds: settings.renderTimeoutSeconds) : .undecodable(format)

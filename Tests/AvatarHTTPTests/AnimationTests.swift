@@ -51,7 +51,10 @@ import Testing
             let family = try await client.get("/avatar/\(hash.value)?s=20")
             #expect(family.headers[.contentType] == "image/gif" && ImageProbe(family.bytes)?.pages == 5)
 
-            for still in ["/\(hash.value).png?s=20", "/\(hash.value).jpg?s=20", "/\(hash.value).avif?s=20", "/\(hash.value).gif?s=20&anim=0"] {
+            for still in [
+                "/\(hash.value).png?s=20", "/\(hash.value).jpg?s=20", "/\(hash.value).avif?s=20", "/\(hash.value).gif?s=20&anim=0",
+                "/\(hash.value).webp?s=20&anim=0", "/\(hash.value)?s=20&anim=0",
+            ] {
                 let answer = try await client.get(still)
                 #expect(answer.status == .ok && ImageProbe(answer.bytes)?.pages == 1, "\(still)")
                 #expect(near(ImageProbe.pixel(answer.bytes, x: 10, y: 10), Self.colours[0]), "\(still) is the first frame")
@@ -97,6 +100,9 @@ import Testing
             #expect(chrome.headers[.vary] == "Accept")
             let plain = try await client.get("/\(hash.value)?s=20", headers: [.accept: "*/*"])
             #expect(plain.headers[.contentType] == "image/gif" && ImageProbe(plain.bytes)?.pages == 5)
+            // Asked still, an animation negotiates as a still does.
+            let still = try await client.get("/\(hash.value)?s=20&anim=0", headers: [.accept: "image/avif,image/webp,*/*"])
+            #expect(still.headers[.contentType] == "image/avif" && ImageProbe(still.bytes)?.pages == 1)
         }
         // An animated WebP to a client that does not name WebP: animated GIF.
         try await withAnimation("moving.webp", ["AVATARS_IMAGES_NEGOTIATE": "true"]) { client in
@@ -118,10 +124,19 @@ import Testing
                 let probe = ImageProbe(answer.bytes)
                 #expect(answer.status == .ok && probe?.pages == 5 && probe?.width == side, "\(uri)")
             }
-            let gif = try await client.get("/\(hash.value).gif?s=20").bytes
-            expectAnimated(gif, side: 20, delays: [40, 120, 200, 70, 500], loop: ImageProbe.animation(gif)?.loop)
+            let loop = try #require(ImageProbe.animation(try Fixtures.bytes("moving.gif"))?.loop)
+            expectAnimated(try await client.get("/\(hash.value).gif?s=20").bytes, side: 20, delays: [40, 120, 200, 70, 500], loop: loop)
             #expect(try await metricValue("avatars_masters_total", in: client) == masters + 1)
             #expect(try await metricValue("avatars_original_reads_total", in: client) == reads + 1)
+        }
+    }
+
+    /// Frames that are alike once cut to the square are each kept, with their own delays.
+    @Test func framesAlikeInTheSquareAreAllKept() async throws {
+        try await withAnimation("alike.gif") { client in
+            let gif = try await client.get("/\(hash.value).gif?s=20").bytes
+            #expect(ImageProbe(gif)?.pages == 5)
+            #expect(ImageProbe.animation(gif)?.delays == [40, 120, 200, 70, 500])
         }
     }
 
@@ -148,6 +163,7 @@ import Testing
         try await pixels.run { client, tokens in
             let upload = try await client.upload(try Fixtures.bytes("moving.webp"), to: hash, tokens: tokens)
             #expect(upload.status == .unprocessableContent && pixels.originalFiles.isEmpty)
+            #expect(try await client.get("/info/\(hash.value)").status == .notFound, "no record either")
         }
     }
 }

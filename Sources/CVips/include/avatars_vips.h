@@ -27,9 +27,9 @@ void avatars_vips_set_deadline(VipsImage *image, double seconds);
 /// Whether the deadline set on `image` stopped an evaluation of it.
 int avatars_vips_deadline_passed(VipsImage *image);
 
-/// Decodes every pixel of the first frame, failing on truncated or corrupt data, or when
-/// `seconds` pass first (then *timed_out is set).
-int avatars_vips_decode_fully(const void *buf, size_t len, double seconds, int *timed_out);
+/// Decodes every pixel of the first frame (of every frame with `all_pages`), failing on
+/// truncated or corrupt data, or when `seconds` pass first (then *timed_out is set).
+int avatars_vips_decode_fully(const void *buf, size_t len, int all_pages, double seconds, int *timed_out);
 
 /// Shrink-on-load thumbnail: centre crop to size x size, EXIF auto-rotate, first frame
 /// only, no export profile forced. With `enlarge` small originals are upscaled to exactly
@@ -79,19 +79,33 @@ int avatars_vips_flatten(VipsImage *in, double red, double green, double blue, V
 /// alpha band that is 0 outside it, or narrows the alpha band there is. 8 bits per band out.
 int avatars_vips_circle(VipsImage *in, VipsImage **out);
 
-/// Every frame of an animated GIF or WebP (its loader checked by the caller): the side x side
-/// square at left, top of each frame resampled to size x size (and cut to its disc with
-/// `circle`), stacked as pages with each frame's delay (rounded to 10 ms with `centiseconds`,
-/// for GIF) and the loop count. Fails when the square does not lie within the frames.
+/// Every frame of an animated GIF or WebP (its loader checked by the caller): each frame
+/// turned upright by its EXIF orientation, the side x side square at left, top of it
+/// resampled to size x size (and cut to its disc with `circle`), stacked as pages with each
+/// frame's delay (rounded to 10 ms with `centiseconds`, for GIF) and the loop count. Fails
+/// when the square does not lie within the upright frames.
 int avatars_vips_animated_square(const void *buf, size_t len, int left, int top, int side, int size, int circle,
                                  int centiseconds, VipsImage **out);
+
+/// As `avatars_vips_animated_square`, from an animated master: a PNG of `pages` frames of
+/// side x side stacked top to bottom, whose `delays` (ms, one per frame) and `loop` are
+/// given, since PNG keeps neither (`delays` NULL and `loop` -1 when the original had none).
+int avatars_vips_animated_master_square(const void *png, size_t len, int side, const int *delays, int pages, int loop,
+                                        int size, int circle, int centiseconds, VipsImage **out);
 
 /// Encoders. Every one strips all metadata (EXIF, XMP, ICC, comments).
 int avatars_vips_jpeg(VipsImage *in, int quality, void **buf, size_t *len);
 int avatars_vips_png(VipsImage *in, void **buf, size_t *len);
 int avatars_vips_webp(VipsImage *in, int quality, void **buf, size_t *len);
-/// Lossless WebP, pages and their delays kept: an animated master's stored form.
-int avatars_vips_webp_lossless(VipsImage *in, void **buf, size_t *len);
+/// Lightly compressed PNG of all pages stacked: an animated master's pixels, stored losslessly.
+int avatars_vips_png_master(VipsImage *in, void **buf, size_t *len);
+
+/// The "delay" array of `image` (ms per page) into *delays (g_free it), *count set; 0 when
+/// it has none.
+int avatars_vips_delays(VipsImage *image, int **delays, int *count);
+
+/// The "loop" count of `image`, or -1 when it has none.
+int avatars_vips_loop(VipsImage *image);
 int avatars_vips_avif(VipsImage *in, int quality, int effort, void **buf, size_t *len);
 int avatars_vips_gif(VipsImage *in, void **buf, size_t *len);
 
