@@ -54,7 +54,7 @@ let package = Package(
             name: "AvatarTestSupport",
             dependencies: [
                 "CVipsProbe", "PostgresMetadata", "Purges", .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -278,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "AvatarAuthTests",
             dependencies: [
-                "AvatarAuth", "AvatarCore", .product(name: "JWTKit", package: "jwt-kit"),
+                "AvatarAuth", "AvatarCore", "AvatarTestSupport", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: testSettings

@@ -1,5 +1,6 @@
-"""Animated avatars: a 64-frame GIF's first render and hit at 128 px in GIF and WebP, and the
-server's RssAnon while it renders the largest animation uploads accept.
+"""Animated avatars: a 64-frame GIF's first render (its master made, then the render) and hit
+at 128 px in GIF and WebP, and the server's RssAnon while it renders the largest animation
+uploads accept.
     PYTHON-WITH-PILLOW bench/animation.py HOST PORT SECRET SERVER-PID MAX-ANIMATION-PIXELS > animation.json
 (bench/run uses thumbor's venv, which has Pillow.)"""
 import http.client
@@ -52,9 +53,10 @@ def main(host, port, secret, pid, max_pixels):
             raise SystemExit(f"upload of {len(data)} bytes answered {answer.status}: {body[:200]!r}")
 
     results = {}
-    moving = "a" * 31 + "1"
-    upload(moving, moving_gif)
-    for extension in ("gif", "webp"):
+    # One upload per format, so each first render pays for the animation's master too.
+    for number, extension in enumerate(("gif", "webp")):
+        moving = "a" * 31 + str(number)
+        upload(moving, moving_gif)
         path = f"/{moving}.{extension}?s=128"
         answer, body, first_ms = timed(connection, "GET", path)
         hits = []

@@ -37,8 +37,13 @@ public struct AppConfig: Sendable {
     public var postgres: PostgresSettings?
     /// How long a node trusts its cached copy of a record (`metadata.cacheSeconds`).
     public var metadataCacheSeconds: Int
+    /// `auth.jwtSecrets`: `<kid>:<secret>` or `<kid>:@<path>` entries, the first signing.
+    public var jwtSecrets: [String] = []
     public var jwtSecret: String?
     public var jwtSecretFile: String?
+    /// The site key file `avatars hash` and `import --hash hmac-sha256` hash addresses under
+    /// (`auth.hashKeyFile`); the server itself never reads it.
+    public var hashKeyFile: String
     /// Clock skew allowed on upload tokens' `exp` and `nbf` (`auth.leewaySeconds`).
     public var authLeewaySeconds = UploadTokens.defaultLeewaySeconds
     public var cache: RenderCacheSettings
@@ -46,6 +51,12 @@ public struct AppConfig: Sendable {
     public var http: HTTPSettings
     public var purge = PurgeSettings()
     public var logLevel: String
+
+    /// The keys upload tokens are signed and checked with, from whichever form is configured.
+    public func tokenKeys() throws -> JWTSecret.Keys {
+        try JWTSecret.keys(
+            entries: jwtSecrets, secret: jwtSecret, secretFile: jwtSecretFile, generatedPath: generatedSecretPath)
+    }
 
     /// Where the embedded default keeps a generated token secret: `jwt-secret` beside the
     /// originals directory (`data/jwt-secret` by default). Nodes sharing a bucket must share
@@ -72,8 +83,10 @@ public struct AppConfig: Sendable {
         cache = RenderCacheSettings(path: try values.string("cache.path", default: "data/cache"), maxBytes: 1 << 30)
         cache.maxBytes = try values.int("cache.maxBytes", default: cache.maxBytes, in: (1 << 20)...(1 << 42))
         cache.memoryBytes = try values.int("cache.memoryBytes", default: cache.memoryBytes, in: 0...(1 << 40))
+        jwtSecrets = try values.strings("auth.jwtSecrets")
         jwtSecret = try values.optionalString("auth.jwtSecret")
         jwtSecretFile = try values.optionalString("auth.jwtSecretFile")
+        hashKeyFile = try values.string("auth.hashKeyFile", default: "data/hash-key")
         authLeewaySeconds = try values.int("auth.leewaySeconds", default: authLeewaySeconds, in: 0...3600)
         logLevel = try values.choice(
             "log.level", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])

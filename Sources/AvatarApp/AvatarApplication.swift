@@ -36,13 +36,13 @@ public struct AvatarApplication {
     }
 
     public init(config: AppConfig, logger: Logger) async throws {
-        let secret = try JWTSecret.load(
-            secret: config.jwtSecret, secretFile: config.jwtSecretFile, generatedPath: config.generatedSecretPath)
-        if case .generated(let path) = secret.source {
+        let keys = try config.tokenKeys()
+        if case .generated(let path) = keys.source {
             logger.notice("using the generated upload token secret", metadata: ["path": "\(path)"])
         }
-        if let warning = secret.warning { logger.warning("\(warning)") }
-        tokens = await UploadTokens(secret: secret.bytes, leewaySeconds: config.authLeewaySeconds)
+        for warning in keys.warnings { logger.warning("\(warning)") }
+        logger.info("upload tokens are checked", metadata: ["kids": "\(keys.keys.map(\.id).joined(separator: ","))"])
+        tokens = await UploadTokens(keys: keys.keys, leewaySeconds: config.authLeewaySeconds)
 
         let pipeline = try ImagePipeline(settings: config.pipeline, logger: logger)
         let stores = try OriginalStores(config: config, logger: logger)

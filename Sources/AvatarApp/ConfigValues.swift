@@ -22,6 +22,13 @@ struct ConfigValues {
         try read(key, as: "a string") { try reader.requiredString(forKey: ConfigKey(key), isSecret: key.lowercased().contains("secret")) }
     }
 
+    /// A list of strings: an array in the JSON file, comma-separated in the environment.
+    func strings(_ key: String) throws(ConfigFailure) -> [String] {
+        try read(key, as: "a list of strings") {
+            try reader.requiredStringArray(forKey: ConfigKey(key), isSecret: key.lowercased().contains("secret"))
+        } ?? []
+    }
+
     func int(_ key: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(ConfigFailure) -> Int {
         guard let value = try read(key, as: "a whole number", { try reader.requiredInt(forKey: ConfigKey(key)) }) else {
             return defaultValue

@@ -7,13 +7,13 @@ import Foundation
 import Logging
 import PostgresMetadata
 
-/// The `avatars` command: `serve` (the default), `token`, `migrate` and `check`.
+/// The `avatars` command: `serve` (the default), `token`, `hash`, `migrate` and `check`.
 @main
 struct Avatars: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "avatars",
         abstract: "An avatar service and CDN origin.",
-        subcommands: [Serve.self, Token.self, Migrate.self, Check.self],
+        subcommands: [Serve.self, Token.self, Hash.self, Migrate.self, Check.self],
         defaultSubcommand: Serve.self
     )
 
@@ -78,6 +78,9 @@ struct Token: AsyncParsableCommand {
     @Option(help: "Seconds the token stays valid.")
     var ttl: Int = 3600
 
+    @Option(help: "The kid of the secret to sign with (default: the first of auth.jwtSecrets).")
+    var kid: String?
+
     func run() async throws {
         guard let hash = AvatarHash(hash) else {
             throw ValidationError("--hash must be 32, 40 or 64 hex characters")
@@ -85,7 +88,7 @@ struct Token: AsyncParsableCommand {
         guard ttl > 0 else { throw ValidationError("--ttl must be positive") }
         let config = try await options.load()
         let tokens = try await TokenIssuer.make(config: config)
-        print(try await tokens.token(for: hash, ttl: TimeInterval(ttl)))
+        print(try await tokens.token(for: hash, ttl: TimeInterval(ttl), kid: kid))
     }
 }
 

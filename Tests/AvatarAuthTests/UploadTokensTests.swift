@@ -1,5 +1,6 @@
 import AvatarAuth
 import AvatarCore
+import AvatarTestSupport
 import Crypto
 import Foundation
 import JWTKit
@@ -9,16 +10,9 @@ import Testing
     let secret = Array("test-secret-test-secret-test-secret".utf8)
     let hash = AvatarHash("0123456789abcdef0123456789abcdef")!
 
-    func base64URL(_ bytes: some DataProtocol) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    /// A token with any header, signed with HMAC-SHA256 under `key`.
+    /// A token with any header, signed with HMAC-SHA256 under `key`, the suite's secret by default.
     func handMade(header: String, payload: String, key: [UInt8]? = nil) -> String {
-        let signingInput = base64URL(Array(header.utf8)) + "." + base64URL(Array(payload.utf8))
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(signingInput.utf8), using: SymmetricKey(data: key ?? secret))
-        return signingInput + "." + base64URL(Array(mac))
+        AvatarTestSupport.handMade(header: header, payload: payload, key: key ?? secret)
     }
 
     var future: Int { Int(Date().timeIntervalSince1970) + 600 }

@@ -1,0 +1,61 @@
+import Foundation
+
+/// The site key private identifiers are hashed under (`auth.hashKeyFile`): the file's text,
+/// trimmed, used as the key's bytes. Made once, explicitly, and shared by every machine that
+/// hashes addresses, so one address never hashes two ways.
+public struct SiteHashKey: Sendable {
+    /// Fewest bytes of a key: shorter keys make the HMAC guessable.
+    public static let minimumBytes = 32
+
+    public let bytes: [UInt8]
+
+    public enum Failure: Error, CustomStringConvertible {
+        case missing(path: String)
+        case unreadable(path: String, reason: String)
+        case tooShort(path: String)
+        case exists(path: String)
+
+        public var description: String {
+            switch self {
+            case .missing(let path):
+                "no site hash key at \(path): create one once with `avatars hash --init-key --key-file \(path)` and copy it to every machine that hashes addresses"
+            case .unreadable(let path, let reason): "the site hash key \(path) cannot be read: \(reason)"
+            case .tooShort(let path): "the site hash key \(path) must hold at least \(SiteHashKey.minimumBytes) bytes"
+            case .exists(let path): "\(path) exists already; a site key is never replaced, since every hash made under it would change"
+            }
+        }
+    }
+
+    /// Reads the key at `path`; never creates one.
+    public static func load(path: String) throws(Failure) -> SiteHashKey {
+        guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.utf8.count >= minimumBytes else { throw .tooShort(path: path) }
+        return SiteHashKey(bytes: Array(trimmed.utf8))
+    }
+
+    /// Creates a new key at `path`: 64 random hex characters, mode 0600 from the start.
+    public static func create(path: String) throws(Failure) -> SiteHashKey {
+        var random = SystemRandomNumberGenerator()
+        let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { throw .exists(path: path) }
+            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let contents = Array((key + "\n").utf8)
+        let written = contents.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == contents.count, fsync(descriptor) == 0 else {
+            unlink(path)
+            throw .unreadable(path: path, reason: "it could not be written")
+        }
+        return SiteHashKey(bytes: Array(key.utf8))
+    }
+}
