@@ -4,6 +4,14 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
+extension AvatarError {
+    /// The short code the error's JSON body names (`unsupported_media_type`, ...), for other
+    /// reports of the same failure (`avatars import`).
+    public var code: String { ErrorResponse(self).code }
+    /// The plain words the error's JSON body says.
+    public var message: String { ErrorResponse(self).message }
+}
+
 /// The one place failures become HTTP: a status, a short JSON body
 /// `{"error": code, "message": text}` and the headers that go with them.
 struct ErrorResponse {

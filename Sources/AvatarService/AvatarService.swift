@@ -16,7 +16,8 @@ public final class AvatarService: Sendable {
     private let originals: any OriginalStore
     private let index: any AvatarIndex
     private let pipeline: ImagePipeline
-    private let cache: RenderCache
+    /// `nil` for a writer that renders nothing (`avatars import`): nothing is kept or read back.
+    private let cache: RenderCache?
     private let coalescer = RenderCoalescer()
     private let metrics: ServiceMetrics
     private let logger: Logger
@@ -25,7 +26,7 @@ public final class AvatarService: Sendable {
     /// `changed` runs after every committed change (upload, re-crop, delete): the purges the
     /// store wrote with it can go out at once. It must not wait.
     public init(
-        originals: any OriginalStore, index: any AvatarIndex, pipeline: ImagePipeline, cache: RenderCache,
+        originals: any OriginalStore, index: any AvatarIndex, pipeline: ImagePipeline, cache: RenderCache?,
         metrics: ServiceMetrics, logger: Logger, changed: @escaping @Sendable () -> Void = {}
     ) {
         self.changed = changed
@@ -79,7 +80,7 @@ public final class AvatarService: Sendable {
     /// The render of `shown` when this node holds it in memory (renders kept from the
     /// cache file and writes pending); never reads the disk, never suspends.
     public func renderInMemory(_ shown: ShownImage) -> RenderedAvatar? {
-        guard let key = shown.renderKey, let cached = cache.inMemory(key) else { return nil }
+        guard let key = shown.renderKey, let cached = cache?.inMemory(key) else { return nil }
         return RenderedAvatar(bytes: cached.bytes, contentType: cached.contentType, source: .cache)
     }
 
@@ -119,15 +120,15 @@ public final class AvatarService: Sendable {
     {
         guard let key = shown.renderKey else { throw .internalFailure(reason: "nothing to render for \(shown)") }
         let admission = shown.cacheAdmission
-        if let cached = await cache.get(key) {
+        if let cached = await cache?.get(key) {
             return RenderedAvatar(bytes: cached.bytes, contentType: cached.contentType, source: .cache)
         }
         do {
-            let rendered = try await coalescer.render(key, recheck: { cache.pending(key) }) {
+            let rendered = try await coalescer.render(key, recheck: { cache?.pending(key) }) {
                 let image = try await make()
                 self.metrics.renders.increment()
                 let render = CachedRender(contentType: image.format.contentType, bytes: ByteBuffer(bytes: image.bytes))
-                self.cache.store(render, for: key, admission: admission)
+                self.cache?.store(render, for: key, admission: admission)
                 return render
             }
             return RenderedAvatar(bytes: rendered.bytes, contentType: rendered.contentType, source: .render)
@@ -146,14 +147,14 @@ public final class AvatarService: Sendable {
     /// node's cache, else worked out once from the master however many requests ask at once.
     public func summary(of record: AvatarRecord) async throws(AvatarError) -> ImageSummary {
         let key = RenderCacheKey(hash: record.hash, version: record.version, parameters: ImageSummary.fingerprint)
-        if let cached = await cache.get(key), let summary = ImageSummary(serialized: cached.bytes.readableBytesView) {
+        if let cached = await cache?.get(key), let summary = ImageSummary(serialized: cached.bytes.readableBytesView) {
             return summary
         }
         do {
-            let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
+            let entry = try await coalescer.render(key, recheck: { cache?.pending(key) }) {
                 let summary = try await self.pipeline.summary(master: try await self.master(of: record))
                 let entry = CachedRender(contentType: ImageSummary.contentType, bytes: ByteBuffer(bytes: summary.serialized))
-                self.cache.store(entry, for: key)
+                self.cache?.store(entry, for: key)
                 return entry
             }
             guard let summary = ImageSummary(serialized: entry.bytes.readableBytesView) else {
@@ -178,10 +179,10 @@ public final class AvatarService: Sendable {
     /// from the original once however many renders need it at the same time.
     private func master(of record: AvatarRecord) async throws -> MasterImage {
         let key = Self.masterKey(record)
-        if let master = await cache.read(key, MasterImage.init(copying:)) {
+        if let master = await cache?.read(key, MasterImage.init(copying:)) {
             return master
         }
-        let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
+        let entry = try await coalescer.render(key, recheck: { cache?.pending(key) }) {
             try await self.makeMaster(of: try await self.original(of: record), for: record)
         }
         guard let master = entry.bytes.withUnsafeReadableBytes(MasterImage.init(copying:)) else {
@@ -195,15 +196,15 @@ public final class AvatarService: Sendable {
     private func animatedMaster(of record: AvatarRecord, side: Int) async throws -> AnimatedMaster {
         let key = RenderCacheKey.master(
             hash: record.hash, version: record.version, pipeline: RenderParameters.animatedMasterFingerprint(side: side))
-        if let cached = await cache.get(key), let master = AnimatedMaster(serialized: cached.bytes.readableBytesView) {
+        if let cached = await cache?.get(key), let master = AnimatedMaster(serialized: cached.bytes.readableBytesView) {
             return master
         }
-        let entry = try await coalescer.render(key, recheck: { cache.pending(key) }) {
+        let entry = try await coalescer.render(key, recheck: { cache?.pending(key) }) {
             let master = try await self.pipeline.animatedMaster(
                 of: try await self.original(of: record), crop: record.crop, side: side)
             self.metrics.masters.increment()
             let entry = CachedRender(contentType: AnimatedMaster.contentType, bytes: ByteBuffer(bytes: master.serialized))
-            self.cache.store(entry, for: key)
+            self.cache?.store(entry, for: key)
             return entry
         }
         guard let master = AnimatedMaster(serialized: entry.bytes.readableBytesView) else {
@@ -226,7 +227,7 @@ public final class AvatarService: Sendable {
     /// store (and then kept in the cache for the next size of the same avatar).
     private func original(_ key: OriginalKey) async throws(AvatarError) -> [UInt8]? {
         let cacheKey = RenderCacheKey.original(hash: key.hash, version: key.version)
-        if originals.isRemote, let cached = await cache.get(cacheKey) { return Array(cached.bytes.readableBytesView) }
+        if originals.isRemote, let cached = await cache?.get(cacheKey) { return Array(cached.bytes.readableBytesView) }
         metrics.originalReads.increment()
         guard let bytes = try await originals.get(key) else { return nil }
         keepLocally(bytes, key)
@@ -235,7 +236,7 @@ public final class AvatarService: Sendable {
 
     private func keepLocally(_ bytes: [UInt8], _ key: OriginalKey) {
         guard originals.isRemote else { return }
-        cache.store(
+        cache?.store(
             CachedRender(contentType: "application/octet-stream", bytes: ByteBuffer(bytes: bytes)),
             for: .original(hash: key.hash, version: key.version))
     }
@@ -304,8 +305,10 @@ public final class AvatarService: Sendable {
     }
 
     /// Makes the master of a new upload while its bytes are at hand, so the first renders of
-    /// it skip decoding the original. A failure only costs that head start.
+    /// it skip decoding the original. A failure only costs that head start; without a cache
+    /// there is nowhere to keep it.
     private func keepMaster(of bytes: [UInt8], record: AvatarRecord) async {
+        guard cache != nil else { return }
         do {
             _ = try await makeMaster(of: bytes, for: record)
         } catch {
@@ -318,7 +321,7 @@ public final class AvatarService: Sendable {
         let master = try await pipeline.master(of: original, crop: record.crop, width: record.width, height: record.height)
         metrics.masters.increment()
         let entry = CachedRender(contentType: MasterImage.contentType, bytes: ByteBuffer(bytes: master.serialized))
-        cache.store(entry, for: Self.masterKey(record))
+        cache?.store(entry, for: Self.masterKey(record))
         return entry
     }
 
