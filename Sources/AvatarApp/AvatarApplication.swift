@@ -22,6 +22,9 @@ import ServiceLifecycle
 public struct AvatarApplication {
     public let application: Application<RouterResponder<AvatarRequestContext>>
     public let tokens: UploadTokens
+    /// Every route the router answers, as `METHOD /path` (`{name}` for parameters): what the
+    /// API description must document.
+    public let routes: [String]
     private let resources: Resources
 
     /// What must be closed after the server has drained.
@@ -80,6 +83,7 @@ public struct AvatarApplication {
         let (router, server) = AvatarRouter.build(
             service: service, tokens: tokens, settings: config.http, registry: registry, metricsFactory: metricsFactory,
             handlers: handlers)
+        routes = router.routes.map(\.description)
         if originals.isRemote {
             do {
                 try await originals.checkReady()

@@ -1,0 +1,21 @@
+import AvatarCore
+import Foundation
+import Hummingbird
+
+/// `GET /openapi.json`: the OpenAPI 3.1 description of every endpoint, kept in the
+/// repository beside this file and read once at start-up.
+struct APIDescriptionController {
+    /// The document's bytes, from the module's resources.
+    static let document: ByteBuffer? = Bundle.module.url(forResource: "openapi", withExtension: "json")
+        .flatMap { try? Data(contentsOf: $0) }.map { ByteBuffer(bytes: $0) }
+
+    func addRoutes(to router: Router<AvatarRequestContext>) {
+        let document = Self.document
+        router.get("/openapi.json") { _, _ in
+            guard let document else { throw AvatarError.internalFailure(reason: "openapi.json is missing beside the binary") }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
+                body: .init(byteBuffer: document))
+        }
+    }
+}
