@@ -29,10 +29,8 @@ public enum ImportRun {
     public static func run(_ importer: Importer, config: AppConfig, reportPath: String, logger: Logger) async throws
         -> Summary
     {
-        // The report is opened first: a path that cannot be written stops the import before it starts.
-        guard FileManager.default.createFile(atPath: reportPath, contents: Data(Importer.report([]).utf8)) else {
-            throw Importer.UsageError(description: "the report \(reportPath) cannot be written")
-        }
+        // The report is written first: a path that cannot be written stops the import before it starts.
+        try writeReport([], to: reportPath)
         let pipeline = try ImagePipeline(settings: config.pipeline, logger: logger)
         let stores = try OriginalStores(config: config, logger: logger)
         let progress = ImportProgress(total: importer.total)
@@ -62,10 +60,16 @@ public enum ImportRun {
         try await stores.close()
         let terminal = isatty(STDERR_FILENO) == 1
         FileHandle.standardError.write(Data((ImportProgress.line(progress.now, seconds: progress.elapsed, bar: terminal) + "\n").utf8))
-        guard FileManager.default.createFile(atPath: reportPath, contents: Data(Importer.report(failures).utf8)) else {
-            throw Importer.UsageError(description: "the report \(reportPath) cannot be written")
-        }
+        try writeReport(failures, to: reportPath)
         return Summary(counts: progress.now, seconds: progress.elapsed, reportPath: reportPath)
+    }
+
+    static func writeReport(_ failures: [Importer.Failure], to path: String) throws(Importer.UsageError) {
+        do {
+            try Data(Importer.report(failures).utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw Importer.UsageError(description: "the report \(path) cannot be written: \(error.localizedDescription)")
+        }
     }
 
     /// Shows `progress` until cancelled: a bar redrawn in place on a terminal, a line every

@@ -30,8 +30,16 @@ public enum ImportSource {
         return isDirectory.boolValue ? try directory(path) : try manifest(path)
     }
 
-    /// Every regular, visible file of `path` (not its subdirectories), its key the name
-    /// before the last dot.
+    /// Extensions a file's name may end in; any other name is its key whole, so that
+    /// `jane@example.com` is never read as the key `jane@example`.
+    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "gif", "webp", "avif", "heic", "heif"]
+
+    /// Largest manifest read: tens of thousands of rows fit many times over.
+    static let maxManifestBytes = 64 << 20
+
+    /// Every visible entry of `path` but its subdirectories, its key the name before an image
+    /// extension. Entries that are not regular files (FIFOs, devices, dangling links) are
+    /// kept, so that the import reports them rather than leaving them out of its count.
     static func directory(_ path: String) throws(Unusable) -> [Entry] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
@@ -40,15 +48,29 @@ public enum ImportSource {
         var entries: [Entry] = []
         for name in names.sorted() where !name.hasPrefix(".") {
             let file = (path as NSString).appendingPathComponent(name)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            let key = name.lastIndex(of: ".").map { String(name[..<$0]) } ?? name
-            entries.append(Entry(key: key, path: name, file: file, rating: nil, crop: nil))
+            var info = stat()
+            if stat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { continue }
+            entries.append(Entry(key: key(ofFileNamed: name), path: name, file: file, rating: nil, crop: nil))
         }
         return entries
     }
 
+    /// The key a directory's file names: its name without an image extension.
+    static func key(ofFileNamed name: String) -> String {
+        guard let dot = name.lastIndex(of: "."), imageExtensions.contains(name[name.index(after: dot)...].lowercased()) else {
+            return name
+        }
+        return String(name[..<dot])
+    }
+
     static func manifest(_ path: String) throws(Unusable) -> [Entry] {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw Unusable(description: "\(path) is neither a directory nor a regular file")
+        }
+        guard info.st_size <= maxManifestBytes else {
+            throw Unusable(description: "\(path) is over \(maxManifestBytes >> 20) MiB; split it")
+        }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw Unusable(description: "\(path) cannot be read as UTF-8 text")
@@ -64,15 +86,14 @@ public enum ImportSource {
         let rating = header.firstIndex(of: "rating"), crop = header.firstIndex(of: "crop")
         let base = (path as NSString).deletingLastPathComponent
         var entries: [Entry] = []
-        for (index, record) in records.dropFirst().enumerated() where record != [""] {
+        for record in records.dropFirst() where record != [""] {
             func field(_ column: Int?) -> String? {
                 guard let column, column < record.count, !record[column].isEmpty else { return nil }
                 return record[column]
             }
-            guard let written = field(file) else {
-                throw Unusable(description: "\(path), record \(index + 1): no path")
-            }
-            let resolved = written.hasPrefix("/") ? written : (base as NSString).appendingPathComponent(written)
+            // A row without a path fails on its own (missing_file), as a missing file does.
+            let written = field(file) ?? ""
+            let resolved = written.isEmpty || written.hasPrefix("/") ? written : (base as NSString).appendingPathComponent(written)
             entries.append(Entry(key: field(key) ?? "", path: written, file: resolved, rating: field(rating), crop: field(crop)))
         }
         return entries

@@ -47,11 +47,20 @@ public struct Importer: Sendable {
     let siteKey: SiteHashKey?
     let maxUploadBytes: Int
 
+    /// Most entries imported at once: past the render threads' queue, more only wait.
+    public static let maxJobs = 256
+
     /// Reads the source and checks the options against it: every key an address needs
-    /// `--hash`, and `hmac-sha256` the site key.
-    public init(source: String, options: Options, maxUploadBytes: Int) throws(UsageError) {
-        do { entries = try ImportSource.entries(at: source) } catch { throw UsageError(description: error.description) }
-        guard options.jobs >= 1 else { throw UsageError(description: "--jobs must be at least 1") }
+    /// `--hash`, and `hmac-sha256` the site key. The report at `reportPath` is never an entry,
+    /// even when written into the source directory.
+    public init(source: String, options: Options, maxUploadBytes: Int, reportPath: String) throws(UsageError) {
+        let report = URL(fileURLWithPath: reportPath).standardizedFileURL.path
+        do {
+            entries = try ImportSource.entries(at: source).filter {
+                $0.file.isEmpty || URL(fileURLWithPath: $0.file).standardizedFileURL.path != report
+            }
+        } catch { throw UsageError(description: error.description) }
+        guard (1...Self.maxJobs).contains(options.jobs) else { throw UsageError(description: "--jobs must be 1 to \(Self.maxJobs)") }
         let addresses = entries.contains { if case .address = ImportKey($0.key) { true } else { false } }
         if addresses, options.hash == nil {
             throw UsageError(description: "some keys are e-mail addresses: choose how they are hashed with --hash md5|sha256|hmac-sha256")
@@ -80,7 +89,7 @@ public struct Importer: Sendable {
                 group.addTask { (position, await importing(entry, service: service, index: index)) }
                 return true
             }
-            for _ in 0..<options.jobs where start() {}
+            for _ in 0..<min(options.jobs, entries.count) where start() {}
             while let (position, outcome) = await group.next() {
                 progress.record(outcome)
                 if case .failed(let reason) = outcome {
@@ -125,10 +134,25 @@ public struct Importer: Sendable {
             if !options.force, let current = try await index.record(for: hash), current.original == OriginalVersion.of(bytes) {
                 return .skipped
             }
-            _ = try await service.upload(bytes, for: hash, rating: rating, crop: crop)
+            try await upload(bytes, hash: hash, rating: rating, crop: crop, service: service)
             return .imported
         } catch {
             return .failed(reason: error.code)
+        }
+    }
+
+    /// Uploads through `service`, waiting and trying again (at most `attempts` times) while
+    /// the render threads' queue is full: more jobs than threads only wait, they never fail.
+    func upload(
+        _ bytes: [UInt8], hash: AvatarHash, rating: Rating, crop: CropChoice?, service: AvatarService, attempts: Int = 20
+    ) async throws(AvatarError) {
+        for attempt in 1...attempts {
+            do {
+                _ = try await service.upload(bytes, for: hash, rating: rating, crop: crop)
+                return
+            } catch .overloaded where attempt < attempts {
+                try? await Task.sleep(for: .milliseconds(50 * attempt))
+            }
         }
     }
 
@@ -142,7 +166,8 @@ public struct Importer: Sendable {
 
     /// The bytes of `path`, refused past `limit` before they are read.
     static func read(_ path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so a FIFO or a device named in the source never stalls the open.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return .failure(errno == ENOENT ? .missing : .unreadable) }
         defer { close(descriptor) }
         var info = stat()

@@ -14,6 +14,7 @@ public struct SiteHashKey: Sendable {
         case unreadable(path: String, reason: String)
         case tooShort(path: String)
         case exists(path: String)
+        case unsafe(path: String, mode: Int)
 
         public var description: String {
             switch self {
@@ -22,13 +23,18 @@ public struct SiteHashKey: Sendable {
             case .unreadable(let path, let reason): "the site hash key \(path) cannot be read: \(reason)"
             case .tooShort(let path): "the site hash key \(path) must hold at least \(SiteHashKey.minimumBytes) bytes"
             case .exists(let path): "\(path) exists already; a site key is never replaced, since every hash made under it would change"
+            case .unsafe(let path, let mode):
+                "the site hash key \(path) is writable by group or others (mode \(String(mode, radix: 8))): anyone could change every hash made under it; make it 0600 or 0400"
             }
         }
     }
 
-    /// Reads the key at `path`; never creates one.
+    /// Reads the key at `path`; never creates one, and refuses one others may write.
     public static func load(path: String) throws(Failure) -> SiteHashKey {
-        guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .missing(path: path) }
+        let mode = Int(info.st_mode) & 0o777
+        guard mode & 0o022 == 0 else { throw .unsafe(path: path, mode: mode) }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -44,6 +50,12 @@ public struct SiteHashKey: Sendable {
     public static func create(path: String) throws(Failure) -> SiteHashKey {
         var random = SystemRandomNumberGenerator()
         let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw .unreadable(path: path, reason: "its directory cannot be made: \(error.localizedDescription)")
+            }
+        }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             if errno == EEXIST { throw .exists(path: path) }

@@ -7,13 +7,13 @@ import Foundation
 import Logging
 import PostgresMetadata
 
-/// The `avatars` command: `serve` (the default), `token`, `hash`, `import`, `migrate` and `check`.
+/// The `avatars` command: `serve` (the default), `token`, `hash`, `import`, `migrate`, `check` and `healthcheck`.
 @main
 struct Avatars: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "avatars",
         abstract: "An avatar service and CDN origin.",
-        subcommands: [Serve.self, Token.self, Hash.self, Import.self, Migrate.self, Check.self],
+        subcommands: [Serve.self, Token.self, Hash.self, Import.self, Migrate.self, Check.self, Healthcheck.self],
         defaultSubcommand: Serve.self
     )
 

@@ -27,7 +27,7 @@ struct Import: AsyncParsableCommand {
     @Option(help: "The site key file for hmac-sha256 (default: auth.hashKeyFile).")
     var keyFile: String?
 
-    @Option(help: "Files imported at once (default: the number of cores).")
+    @Option(help: "Files imported at once, 1 to 256 (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Import files whose key already holds the same bytes, to apply a new rating or crop.")
@@ -49,14 +49,20 @@ struct Import: AsyncParsableCommand {
         settings.force = force
         let importer: Importer
         do {
-            importer = try Importer(source: source, options: settings, maxUploadBytes: config.http.maxUploadBytes)
+            importer = try Importer(
+                source: source, options: settings, maxUploadBytes: config.http.maxUploadBytes, reportPath: report)
         } catch {
             throw ValidationError(error.description)
         }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "avatars-import")
         logger.logLevel = .warning
-        let summary = try await ImportRun.run(importer, config: config, reportPath: report, logger: logger)
+        let summary: ImportRun.Summary
+        do {
+            summary = try await ImportRun.run(importer, config: config, reportPath: report, logger: logger)
+        } catch let error as Importer.UsageError {
+            throw ValidationError(error.description)
+        }
         print(summary.description)
         if summary.failed > 0 { throw ExitCode.failure }
     }

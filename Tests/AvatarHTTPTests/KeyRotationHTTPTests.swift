@@ -43,6 +43,23 @@ import Testing
         }
     }
 
+    /// From the single form: its tokens name the kid `default`, which the list then keeps.
+    @Test func rotatingFromASingleSecretKeepsItsTokens() async throws {
+        let data = try temporaryDirectory("avatars-rotation-single")
+        let single = String(repeating: "d", count: 32)
+        let issued = try await LiveServer(["AVATARS_AUTH_JWT_SECRET": single], dataDirectory: data).run { client, tokens in
+            let token = try await tokens.token(for: hash, ttl: 600)
+            #expect(header(of: token)?["kid"] as? String == "default")
+            #expect(try await put(client, token: token) == .created)
+            return token
+        }
+        try await LiveServer(
+            ["AVATARS_AUTH_JWT_SECRET": "", "AVATARS_AUTH_JWT_SECRETS": "\(Self.new),default:\(single)"], dataDirectory: data
+        ).run { client, _ async throws -> Void in
+            #expect(try await put(client, token: issued) == .ok, "a token of the single secret passes under the list")
+        }
+    }
+
     @Test func theTokenCommandSignsWithTheFirstSecretOrTheKidAsked() async throws {
         let environment = ["AVATARS_AUTH_JWT_SECRETS": "\(Self.new),\(Self.old)", "AVATARS_STORAGE_PATH": try temporaryDirectory("avatars-token")]
         let first = try await AvatarsCommand.run(["token", "--hash", hash.value], environment: environment)
