@@ -123,6 +123,8 @@ public struct AppConfig: Sendable {
         http.negotiate = try values.bool("images.negotiate") ?? http.negotiate
         http.defaultSize = try values.int("images.defaultSize", default: http.defaultSize, in: 1...http.maxSize)
         http.maxUploadBytes = try values.int("images.maxUploadBytes", default: http.maxUploadBytes, in: 1...(1 << 31))
+        http.maxPixels = pipeline.maxPixels
+        http.uiEnabled = try values.bool("ui.enabled") ?? http.uiEnabled
         if let defaultImage = try values.optionalString("images.default") {
             do throws(InvalidDefault) {
                 guard let parsed = try DefaultImage.parse(defaultImage, initials: nil, name: nil) else {

@@ -5,14 +5,8 @@ import Hummingbird
 /// `GET /openapi.json`: the OpenAPI 3.1 description of every endpoint, kept in the
 /// repository beside this file and read once at start-up.
 struct APIDescriptionController {
-    /// Where SwiftPM puts this module's resources: a folder beside the binary.
-    static let resourceFolder = "avatars_AvatarHTTP.resources"
-
-    /// The document's bytes, from the resources beside the binary; `nil` when the binary was
-    /// copied without them (SwiftPM's own accessor would stop the process instead).
-    static let document: ByteBuffer? = Bundle.main.executableURL.flatMap { executable in
-        try? Data(contentsOf: executable.deletingLastPathComponent().appendingPathComponent("\(resourceFolder)/openapi.json"))
-    }.map { ByteBuffer(bytes: $0) }
+    /// The document's bytes; `nil` when the binary was copied without its resources.
+    static let document = ModuleResources.bytes("openapi.json")
 
     func addRoutes(to router: Router<AvatarRequestContext>) {
         let document = Self.document

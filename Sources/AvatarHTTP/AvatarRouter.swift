@@ -23,6 +23,7 @@ public enum AvatarRouter {
         router.add(middleware: UploadLimitMiddleware(limit: settings.maxUploadBytes))
         HealthController(service: service, registry: registry).addRoutes(to: router)
         APIDescriptionController().addRoutes(to: router)
+        UIController(settings: settings).addRoutes(to: router)
         InfoController(service: service, decision: decision, metrics: metrics).addRoutes(to: router)
         AvatarController(service: service, tokens: tokens, settings: settings, decision: decision, metrics: metrics)
             .addRoutes(to: router)

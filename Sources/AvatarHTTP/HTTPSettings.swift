@@ -1,5 +1,6 @@
 import DefaultAvatars
 import HTTPTypes
+import RenderPipeline
 
 /// Operator settings of the HTTP API (`images.*` sizes and limits, `cacheControl.*`).
 public struct HTTPSettings: Sendable, Equatable {
@@ -8,6 +9,10 @@ public struct HTTPSettings: Sendable, Equatable {
     public var defaultSize = 80
     public var maxSize = 2048
     public var maxUploadBytes = 10 * 1024 * 1024
+    /// Largest width x height of an upload (`images.maxPixels`), told to pages by `/upload/limits`.
+    public var maxPixels = PipelineSettings().maxPixels
+    /// Whether the page for operators at `/` is served (`ui.enabled`); off, it is `404`.
+    public var uiEnabled = true
     /// Whether avatar URLs without an extension answer AVIF or WebP when `Accept` names them
     /// (`images.negotiate`). Off by default: a CDN that ignores `Vary` would serve one
     /// client's format to everyone.

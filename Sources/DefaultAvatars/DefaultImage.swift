@@ -21,6 +21,11 @@ public enum GeneratedDefault: Sendable, Equatable {
     case initials(String)
     case color
 
+    /// One of each kind, in the order pages show them (initials of a sample name).
+    public static let showcase: [GeneratedDefault] = [
+        .mysteryPerson, .identicon, .monster, .wavatar, .robot, .retro, .blank, .initials("Jane Doe"), .color,
+    ]
+
     /// The `d` keyword that names it.
     public var keyword: String {
         switch self {

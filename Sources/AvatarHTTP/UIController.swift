@@ -1,0 +1,51 @@
+import AvatarCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The pages the origin serves itself (`ui.enabled`: the page at `/` and its stylesheet) and
+/// `/upload/limits`, which tells any page what an upload may be before it is sent.
+struct UIController {
+    let settings: HTTPSettings
+
+    /// Formats uploads are accepted in, by their bytes, as a browser names them.
+    static let uploadTypes = ["image/jpeg", "image/png", "image/webp", "image/gif", "image/avif", "image/heif", "image/heic"]
+
+    func addRoutes(to router: Router<AvatarRequestContext>) {
+        let limits = ByteBuffer(bytes: Self.limitsJSON(settings))
+        router.get("/upload/limits") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: limits))
+        }
+        guard settings.uiEnabled else { return }
+        let page = ByteBuffer(
+            string: OperatorPage.html(serverName: settings.serverName, defaultSize: settings.defaultSize, maxSize: settings.maxSize))
+        var pageHeaders: HTTPFields = [
+            .contentType: "text/html; charset=utf-8", .cacheControl: "no-cache",
+            .contentSecurityPolicy: OperatorPage.contentSecurityPolicy,
+        ]
+        if let referrerPolicy = HTTPField.Name("Referrer-Policy") { pageHeaders[referrerPolicy] = "no-referrer" }
+        let headers = pageHeaders
+        router.get("/") { _, _ in Response(status: .ok, headers: headers, body: .init(byteBuffer: page)) }
+        router.head("/") { _, _ in Response(status: .ok, headers: headers) }
+        let stylesheet = ModuleResources.bytes("ui/site.css")
+        router.get("/ui/site.css") { _, _ in
+            guard let stylesheet else { throw AvatarError.internalFailure(reason: "ui/site.css is missing beside the binary") }
+            return Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: stylesheet))
+        }
+    }
+
+    /// `{"maxUploadBytes", "maxPixels", "types"}`.
+    static func limitsJSON(_ settings: HTTPSettings) -> [UInt8] {
+        struct Limits: Encodable {
+            let maxUploadBytes: Int
+            let maxPixels: Int
+            let types: [String]
+        }
+        let limits = Limits(maxUploadBytes: settings.maxUploadBytes, maxPixels: settings.maxPixels, types: uploadTypes)
+        return (try? Array(JSONEncoder().encode(limits))) ?? Array("{}".utf8)
+    }
+}
