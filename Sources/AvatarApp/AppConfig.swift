@@ -125,6 +125,12 @@ public struct AppConfig: Sendable {
         http.maxUploadBytes = try values.int("images.maxUploadBytes", default: http.maxUploadBytes, in: 1...(1 << 31))
         http.maxPixels = pipeline.maxPixels
         http.uiEnabled = try values.bool("ui.enabled") ?? http.uiEnabled
+        http.embedOrigins = try values.strings("ui.embedOrigins").map { (origin) throws(ConfigFailure) in
+            guard let valid = EmbedOrigin.validated(origin) else {
+                throw ConfigFailure(key: "ui.embedOrigins", reason: "\"\(origin)\" is not an origin such as https://app.example.com")
+            }
+            return valid
+        }
         if let defaultImage = try values.optionalString("images.default") {
             do throws(InvalidDefault) {
                 guard let parsed = try DefaultImage.parse(defaultImage, initials: nil, name: nil) else {

@@ -11,8 +11,12 @@ public struct HTTPSettings: Sendable, Equatable {
     public var maxUploadBytes = 10 * 1024 * 1024
     /// Largest width x height of an upload (`images.maxPixels`), told to pages by `/upload/limits`.
     public var maxPixels = PipelineSettings().maxPixels
-    /// Whether the page for operators at `/` is served (`ui.enabled`); off, it is `404`.
+    /// Whether the pages the origin serves itself, `/` and `/upload`, are served
+    /// (`ui.enabled`); off, both are `404`.
     public var uiEnabled = true
+    /// Origins (`https://host[:port]`) that may frame the upload page and are told of a saved
+    /// avatar by `postMessage` (`ui.embedOrigins`); none: framing is refused, nothing is posted.
+    public var embedOrigins: [String] = []
     /// Whether avatar URLs without an extension answer AVIF or WebP when `Accept` names them
     /// (`images.negotiate`). Off by default: a CDN that ignores `Vary` would serve one
     /// client's format to everyone.

@@ -44,9 +44,17 @@ enum OperatorPage {
             <tr><td><code>?dpr=2&amp;shape=circle&amp;bg=RRGGBB&amp;anim=0</code></td><td>density, a round avatar, the colour JPEG flattens onto, the first frame of an animation</td></tr>
             <tr><td><code>GET /info/&lt;hash&gt;</code></td><td>facts as JSON, with a dominant colour and a ThumbHash placeholder</td></tr>
             <tr><td><code>PUT /&lt;hash&gt;</code></td><td>an upload, with an upload token in <code>Authorization: Bearer</code></td></tr>
+            <tr><td><code>GET /upload#token=&lt;jwt&gt;</code></td><td>a page where a person picks, frames and saves their avatar</td></tr>
             <tr><td><code>GET /upload/limits</code></td><td>what uploads may be: size, pixels, types</td></tr>
             <tr><td><code>GET /openapi.json</code></td><td>the API description (OpenAPI 3.1)</td></tr>
             </table>
+            <h2>Letting people set their avatar</h2>
+            <p>Sign an upload token for a person's hash on your server (<code>avatars token --hash H</code>, or
+            any HS256 JWT with the claims <code>hash</code> and <code>exp</code>) and send them to
+            <code>/upload#token=&lt;token&gt;</code>. The token travels in the fragment, so it never reaches a
+            log; the page lets them pick a picture, frame its square and save it. To show the page in a
+            frame of your own site, add your site's origin to <code>ui.embedOrigins</code>: the page then
+            posts <code>{type: "avatars:uploaded", hash, version, url}</code> to it once saved.</p>
             <h2>Generated defaults</h2>
             <p>What a hash without an avatar shows with each <code>d</code>, drawn now for <code>\(sampleHash)</code>:</p>
             <ul class="defaults">

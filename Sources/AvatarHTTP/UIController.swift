@@ -3,8 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The pages the origin serves itself (`ui.enabled`: the page at `/` and its stylesheet) and
-/// `/upload/limits`, which tells any page what an upload may be before it is sent.
+/// The pages the origin serves itself (`ui.enabled`: the page at `/`, the upload page at
+/// `/upload`, their stylesheet and script) and `/upload/limits`, which tells any page what an
+/// upload may be before it is sent.
 struct UIController {
     let settings: HTTPSettings
 
@@ -29,12 +30,19 @@ struct UIController {
         let headers = pageHeaders
         router.get("/") { _, _ in Response(status: .ok, headers: headers, body: .init(byteBuffer: page)) }
         router.head("/") { _, _ in Response(status: .ok, headers: headers) }
-        let stylesheet = ModuleResources.bytes("ui/site.css")
-        router.get("/ui/site.css") { _, _ in
-            guard let stylesheet else { throw AvatarError.internalFailure(reason: "ui/site.css is missing beside the binary") }
-            return Response(
-                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                body: .init(byteBuffer: stylesheet))
+        var uploadHeaders = headers
+        uploadHeaders[.contentSecurityPolicy] = UploadPage.contentSecurityPolicy(embedOrigins: settings.embedOrigins)
+        let upload = ByteBuffer(string: UploadPage.html(serverName: settings.serverName, embedOrigins: settings.embedOrigins))
+        let uploadPageHeaders = uploadHeaders
+        router.get("/upload") { _, _ in Response(status: .ok, headers: uploadPageHeaders, body: .init(byteBuffer: upload)) }
+        router.head("/upload") { _, _ in Response(status: .ok, headers: uploadPageHeaders) }
+        for (name, type) in [("site.css", "text/css; charset=utf-8"), ("upload.js", "text/javascript; charset=utf-8")] {
+            let bytes = ModuleResources.bytes("ui/\(name)")
+            router.get("/ui/\(name)") { _, _ in
+                guard let bytes else { throw AvatarError.internalFailure(reason: "ui/\(name) is missing beside the binary") }
+                return Response(
+                    status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: .init(byteBuffer: bytes))
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs the real `avatars` binary (built beside the test bundle) to its end.
+/// Runs the real `avatars` binary (built beside the test bundle), or another program the tests
+/// drive (schemathesis, the browser script), to its end.
 enum AvatarsCommand {
     struct Outcome {
         let status: Int32
@@ -11,8 +12,15 @@ enum AvatarsCommand {
     static func run(_ arguments: [String], environment: [String: String], directory: String? = nil) async throws
         -> Outcome
     {
+        try await run(executable: KillTests.binary, arguments, environment: environment, directory: directory)
+    }
+
+    static func run(
+        executable: String, _ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        directory: String? = nil
+    ) async throws -> Outcome {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: KillTests.binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }

@@ -38,17 +38,9 @@ import Testing
             try "[parameters]\nname = \"\(hash.value)\"\n".write(toFile: config, atomically: true, encoding: .utf8)
             arguments = ["--config-file", config] + arguments + ["-H", "Authorization: Bearer \(token)"]
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: schemathesis)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: data)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(report.suffix(6000))")
+        let run = try await AvatarsCommand.run(executable: schemathesis, arguments, directory: data)
+        let report = run.output + run.errors
+        #expect(run.status == 0, "\(report.suffix(6000))")
         #expect(report.contains("passed"), "\(report.suffix(2000))")
     }
 }
