@@ -30,9 +30,33 @@ import Testing
         }
     }
 
+    @Test func theUploadPageCarriesItsPolicyAndTellsOnlyItsOrigins() async throws {
+        try await LiveServer().run { client, _ in
+            let page = try await client.get("/upload")
+            #expect(page.status == .ok && page.headers[.cacheControl] == "no-cache")
+            #expect(page.headers[.contentSecurityPolicy]
+                == "default-src 'self'; img-src 'self' blob: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+            #expect(String(buffer: page.body).contains(#"<meta name="avatars-embed-origins" content="">"#))
+            #expect(try await client.get("/ui/upload.js").headers[.contentType] == "text/javascript; charset=utf-8")
+        }
+        let origins = "https://app.example.com,http://localhost:8000"
+        try await LiveServer(["AVATARS_UI_EMBED_ORIGINS": origins]).run { client, _ in
+            let page = try await client.get("/upload")
+            #expect(page.headers[.contentSecurityPolicy]?.hasSuffix("frame-ancestors https://app.example.com http://localhost:8000") == true)
+            #expect(String(buffer: page.body).contains(#"content="https://app.example.com http://localhost:8000""#))
+        }
+    }
+
+    @Test(arguments: ["*", "https://a.example.com/path", "https://a.example.com; script-src *", "ftp://a.example.com",
+                      "https://", "https://a.example.com?x", "https://user@a.example.com", "'self'", "https://a.example.com:99999"])
+    func embedOriginsAreOriginsOnly(origin: String) async throws {
+        let server = try LiveServer(["AVATARS_UI_EMBED_ORIGINS": origin])
+        await #expect(throws: (any Error).self, "\(origin)") { try await server.run { _, _ in } }
+    }
+
     @Test func offThePagesAre404JSONAndTheLimitsStay() async throws {
         try await LiveServer(["AVATARS_UI_ENABLED": "false", "AVATARS_IMAGES_MAX_PIXELS": "1234567"]).run { client, _ in
-            for path in ["/", "/ui/site.css"] {
+            for path in ["/", "/upload", "/ui/site.css", "/ui/upload.js"] {
                 let answer = try await client.get(path)
                 #expect(answer.status == .notFound && answer.headers[.contentType]?.hasPrefix("application/json") == true, "\(path)")
                 #expect(answer.json["error"] as? String == "not_found")

@@ -149,6 +149,7 @@ try:
     check("dragging the corner resizes it", abs(resized[2] - (moved[2] - 40)) <= 1 and resized[:2] == moved[:2], (moved, resized))
     frame.send_keys("+")
     shown = box(driver)
+    check("plus grows the square by one step", shown[2] == resized[2] + 2 and shown[:2] == [resized[0] - 1, resized[1] - 1], (resized, shown))
     driver.find_element(By.ID, "save").click()
     wait(driver, lambda d: "Saved" in text(d, "status"))
     status, record = info(first)
@@ -276,7 +277,8 @@ try:
         data = messages[0]["data"]
         check("a framed page posts one message to its configured origin",
               len(messages) == 1 and data["type"] == "avatars:uploaded" and data["hash"] == "2123456789abcdef0123456789abcdef"
-              and data["version"] and data["url"], messages)
+              and messages[0]["origin"] == f"http://127.0.0.1:{embed_port}" and data["version"]
+              and data["url"].startswith(f"http://127.0.0.1:{embed_port}/2123456789abcdef0123456789abcdef?v="), messages)
         # Without ui.embedOrigins: no frame may show the page, and it names no origin to post to.
         open_page(driver, first)
         named = driver.execute_script('return document.querySelector(\'meta[name="avatars-embed-origins"]\').content')

@@ -51,6 +51,9 @@ function draw() {
   frame.style.left = `${box.x * s}px`;
   frame.style.top = `${box.y * s}px`;
   frame.style.width = frame.style.height = `${box.size * s}px`;
+  frame.setAttribute("aria-valuenow", String(box.size));
+  frame.setAttribute("aria-valuemin", "1");
+  frame.setAttribute("aria-valuemax", String(Math.min(natural.width, natural.height)));
   frame.setAttribute("aria-valuetext", `square of ${box.size} pixels at ${box.x}, ${box.y}`);
   frame.dataset.box = `${box.x},${box.y},${box.size},${box.size}`;
   for (const canvas of document.querySelectorAll("canvas.preview")) {
@@ -126,7 +129,9 @@ for (const end of ["pointerup", "pointercancel"]) frame.addEventListener(end, ()
 // Keyboard: arrows move, + and - resize; Shift moves ten times as far.
 frame.addEventListener("keydown", (event) => {
   if (!box) return;
-  const step = Math.max(1, Math.round(Math.min(natural.width, natural.height) / 100)) * (event.shiftKey ? 10 : 1);
+  const unit = Math.max(1, Math.round(Math.min(natural.width, natural.height) / 100));
+  // Shift makes moves larger; not sizes, since "+" itself needs Shift on many keyboards.
+  const step = unit * (event.shiftKey && event.key.startsWith("Arrow") ? 10 : 1);
   const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
   if (moves[event.key]) {
     set({ x: box.x + moves[event.key][0], y: box.y + moves[event.key][1], size: box.size });
@@ -150,6 +155,7 @@ function explain(code, body) {
     case 415: return "This kind of file cannot be used. Choose a JPEG, PNG, WebP, GIF or AVIF picture.";
     case 422: return `This picture could not be read${body && body.message ? `: ${body.message}` : ""}.`;
     case 503: return "The server is busy. Try again in a moment.";
+    case 400: return `The server could not use this picture's square${body && body.message ? ` (${body.message})` : ""}. Move or resize it and try again.`;
     default: return `Something went wrong (status ${code}). Try again.`;
   }
 }
@@ -182,14 +188,16 @@ $("save").addEventListener("click", async () => {
   progress.hidden = true;
   $("save").disabled = false;
   if (answer.status !== 200 && answer.status !== 201) return refuse(explain(answer.status, answer.body));
+  // Absolute, so a page embedding this one can use it on its own origin.
+  const url = new URL(answer.body.url, location.origin).href;
   const shown = $("saved");
-  shown.src = `${answer.body.url}${answer.body.url.includes("?") ? "&" : "?"}s=128`;
+  shown.src = `${url}${url.includes("?") ? "&" : "?"}s=128`;
   shown.hidden = false;
   say("Saved. This is your new avatar.");
   const target = window.opener || (window.parent !== window ? window.parent : null);
   if (target) {
     for (const origin of embedOrigins) {
-      target.postMessage({ type: "avatars:uploaded", hash, version: answer.body.version, url: answer.body.url }, origin);
+      target.postMessage({ type: "avatars:uploaded", hash, version: answer.body.version, url }, origin);
     }
   }
 });
