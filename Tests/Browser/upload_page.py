@@ -160,6 +160,26 @@ try:
     check("the new avatar is shown as the server renders it", saved == 128, saved)
     status, render = get(f"{origin}/{first}.png?s=64")
     check("the render answers", status == 200 and render[:8] == b"\x89PNG\r\n\x1a\n", status)
+    # The server's render of the saved square against the page's own 64 px preview of it.
+    means = driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const mean = (source) => {
+          const canvas = document.createElement("canvas");
+          canvas.width = canvas.height = 64;
+          const context = canvas.getContext("2d");
+          context.drawImage(source, 0, 0, 64, 64);
+          const data = context.getImageData(0, 0, 64, 64).data, sums = [0, 0, 0];
+          for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sums[c] += data[i + c];
+          return sums.map((s) => s / (64 * 64));
+        };
+        const preview = document.querySelectorAll("canvas.preview")[1];
+        const rendered = new Image();
+        rendered.onload = () => done([mean(preview), mean(rendered)]);
+        rendered.onerror = () => done(null);
+        rendered.src = "/%s.png?s=64";
+    """ % first)
+    check("the render matches the square the page showed",
+          means and max(abs(a - b) for a, b in zip(means[0], means[1])) < 12, means)
     if screenshots:
         driver.save_screenshot(os.path.join(screenshots, "upload-desktop.png"))
 
