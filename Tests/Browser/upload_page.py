@@ -236,6 +236,29 @@ try:
     check("a progress bar moves while a large file goes up", len(partial) >= 2 and "Saved" in text(driver, "status"),
           (os.path.getsize(large), values[:5], text(driver, "status"), text(driver, "alert")))
 
+    # --- too large, said with the limit, before a byte is sent ------------------------------
+    huge = os.path.join(tempfile.mkdtemp(), "huge.png")
+    large_png(huge, 1600, 2400)
+    open_page(driver, first)
+    pick(driver, huge)
+    wait(driver, lambda d: text(d, "alert"))
+    check("a file over the limit is refused with the limit named", "too large" in text(driver, "alert")
+          and "10.0 MB" in text(driver, "alert") and driver.find_element(By.ID, "save").get_attribute("disabled"), text(driver, "alert"))
+
+    # --- drag and drop ----------------------------------------------------------------------
+    open_page(driver, first)
+    driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch("/%s.jpg?s=120").then((r) => r.blob()).then((blob) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([blob], "dropped.jpg", {type: "image/jpeg"}));
+          document.getElementById("drop").dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+          done();
+        });
+    """ % rotated)
+    wait(driver, lambda d: d.find_element(By.ID, "frame").get_attribute("data-box"))
+    check("a dropped picture is framed like a chosen one", box(driver) == [0, 0, 120, 120], box(driver))
+
     # --- remove, after an in-page confirmation ---------------------------------------------
     driver.find_element(By.ID, "remove").click()
     check("Remove asks first, in the page", driver.execute_script("return document.getElementById('confirm').open"))
