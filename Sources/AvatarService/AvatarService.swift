@@ -147,20 +147,11 @@ public final class AvatarService: Sendable {
     /// node's cache, else worked out once from the master however many requests ask at once.
     public func summary(of record: AvatarRecord) async throws(AvatarError) -> ImageSummary {
         let key = RenderCacheKey(hash: record.hash, version: record.version, parameters: ImageSummary.fingerprint)
-        if let cached = await cache?.get(key), let summary = ImageSummary(serialized: cached.bytes.readableBytesView) {
-            return summary
-        }
         do {
-            let entry = try await coalescer.render(key, recheck: { cache?.pending(key) }) {
+            return try await cached(key, named: "a summary", ImageSummary.init(serialized:)) {
                 let summary = try await self.pipeline.summary(master: try await self.master(of: record))
-                let entry = CachedRender(contentType: ImageSummary.contentType, bytes: ByteBuffer(bytes: summary.serialized))
-                self.cache?.store(entry, for: key)
-                return entry
+                return CachedRender(contentType: ImageSummary.contentType, bytes: ByteBuffer(bytes: summary.serialized))
             }
-            guard let summary = ImageSummary(serialized: entry.bytes.readableBytesView) else {
-                throw AvatarError.internalFailure(reason: "a summary could not be read back")
-            }
-            return summary
         } catch let error as AvatarError {
             throw error
         } catch is CancellationError {
@@ -196,21 +187,32 @@ public final class AvatarService: Sendable {
     private func animatedMaster(of record: AvatarRecord, side: Int) async throws -> AnimatedMaster {
         let key = RenderCacheKey.master(
             hash: record.hash, version: record.version, pipeline: RenderParameters.animatedMasterFingerprint(side: side))
-        if let cached = await cache?.get(key), let master = AnimatedMaster(serialized: cached.bytes.readableBytesView) {
-            return master
-        }
-        let entry = try await coalescer.render(key, recheck: { cache?.pending(key) }) {
+        return try await cached(key, named: "an animated master", AnimatedMaster.init(serialized:)) {
             let master = try await self.pipeline.animatedMaster(
                 of: try await self.original(of: record), crop: record.crop, side: side)
             self.metrics.masters.increment()
-            let entry = CachedRender(contentType: AnimatedMaster.contentType, bytes: ByteBuffer(bytes: master.serialized))
+            return CachedRender(contentType: AnimatedMaster.contentType, bytes: ByteBuffer(bytes: master.serialized))
+        }
+    }
+
+    /// What `decode` reads from the entry under `key`: from this node's cache, else from the
+    /// entry `make` makes once however many callers ask at the same time, handed to the cache.
+    private func cached<Value>(
+        _ key: RenderCacheKey, named name: String, _ decode: (ByteBufferView) -> Value?,
+        make: @escaping @Sendable () async throws -> CachedRender
+    ) async throws -> Value {
+        if let found = await cache?.get(key), let value = decode(found.bytes.readableBytesView) {
+            return value
+        }
+        let entry = try await coalescer.render(key, recheck: { cache?.pending(key) }) {
+            let entry = try await make()
             self.cache?.store(entry, for: key)
             return entry
         }
-        guard let master = AnimatedMaster(serialized: entry.bytes.readableBytesView) else {
-            throw AvatarError.internalFailure(reason: "an animated master could not be read back")
+        guard let value = decode(entry.bytes.readableBytesView) else {
+            throw AvatarError.internalFailure(reason: "\(name) could not be read back")
         }
-        return master
+        return value
     }
 
     /// The original `record` points at. `.notFound` when it has gone missing from the store.
