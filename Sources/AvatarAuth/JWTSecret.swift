@@ -133,24 +133,15 @@ public enum JWTSecret {
         return Loaded(bytes: Array(text.utf8), source: source, warning: warning)
     }
 
-    /// Writes a new secret into a file created with mode 0600 (never wider, not even
-    /// between its creation and a chmod), and makes it durable.
+    /// Writes a new secret into a file created with mode 0600 (`SecretFile`).
     private static func generate(at path: String) throws -> [UInt8] {
-        var random = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            return try SecretFile.create(at: path)
+        } catch {
+            switch error {
+            case .exists: throw Failure.unreadable(path: path, reason: "it exists already")
+            case .unwritable(let reason): throw Failure.unreadable(path: path, reason: reason)
+            }
         }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw Failure.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        let contents = Array((secret + "\n").utf8)
-        let written = contents.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == contents.count, fsync(descriptor) == 0 else {
-            unlink(path)
-            throw Failure.unreadable(path: path, reason: "it could not be written")
-        }
-        return Array(secret.utf8)
     }
 }

@@ -48,26 +48,13 @@ public struct SiteHashKey: Sendable {
 
     /// Creates a new key at `path`: 64 random hex characters, mode 0600 from the start.
     public static func create(path: String) throws(Failure) -> SiteHashKey {
-        var random = SystemRandomNumberGenerator()
-        let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw .unreadable(path: path, reason: "its directory cannot be made: \(error.localizedDescription)")
+        do {
+            return SiteHashKey(bytes: try SecretFile.create(at: path))
+        } catch {
+            switch error {
+            case .exists: throw .exists(path: path)
+            case .unwritable(let reason): throw .unreadable(path: path, reason: reason)
             }
         }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            if errno == EEXIST { throw .exists(path: path) }
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        let contents = Array((key + "\n").utf8)
-        let written = contents.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == contents.count, fsync(descriptor) == 0 else {
-            unlink(path)
-            throw .unreadable(path: path, reason: "it could not be written")
-        }
-        return SiteHashKey(bytes: Array(key.utf8))
     }
 }
