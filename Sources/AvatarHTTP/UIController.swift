@@ -9,8 +9,9 @@ import Hummingbird
 struct UIController {
     let settings: HTTPSettings
 
-    /// Formats uploads are accepted in, by their bytes, as a browser names them.
-    static let uploadTypes = ["image/jpeg", "image/png", "image/webp", "image/gif", "image/avif", "image/heif", "image/heic"]
+    /// Formats uploads are accepted in, by their bytes, as a browser names them: each format's
+    /// type, and `image/heic`, which browsers give HEIF files from phones.
+    static let uploadTypes = ImageFormat.allCases.map(\.contentType) + ["image/heic"]
 
     func addRoutes(to router: Router<AvatarRequestContext>) {
         let limits = ByteBuffer(bytes: Self.limitsJSON(settings))
