@@ -18,11 +18,14 @@ func sharedEnvironment(database: String, s3: TestS3, prefix: String, cacheSecond
     ]) { $1 }
 }
 
-/// Polls `condition` every 20 ms for up to `limit`; returns how long it took to hold.
+/// Asks `condition` every 20 ms for up to `limit`; answers how long after the start the attempt
+/// that held was sent (the other node already knew then), so a slow render in a loaded test run
+/// does not count as a late notification.
 func poll(upTo limit: Duration = .seconds(5), _ condition: () async throws -> Bool) async throws -> Duration? {
     let start = ContinuousClock.now
     while ContinuousClock.now - start < limit {
-        if try await condition() { return ContinuousClock.now - start }
+        let attempt = ContinuousClock.now
+        if try await condition() { return attempt - start }
         try await Task.sleep(for: .milliseconds(20))
     }
     return nil

@@ -164,15 +164,14 @@ enum Fetch {
             body: Array(body.readableBytesView))
     }
 
-    /// Polls `url` until `done` holds for its answer; the time it took, or `nil` past `limit`.
+    /// Polls `url` until `done` holds for its answer; when the attempt that held was sent (see
+    /// `poll`), or `nil` past `limit`.
     static func until(
         _ url: String, within limit: Duration, _ done: @Sendable (Answer) -> Bool
     ) async throws -> Duration? {
-        let start = ContinuousClock.now
-        while ContinuousClock.now - start < limit {
-            if let answer = try? await get(url), done(answer) { return ContinuousClock.now - start }
-            try await Task.sleep(for: .milliseconds(10))
+        try await poll(upTo: limit) {
+            guard let answer = try? await get(url) else { return false }
+            return done(answer)
         }
-        return nil
     }
 }
