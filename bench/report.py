@@ -16,10 +16,10 @@ def load(name):
 
 
 def direct(name):
-    """The summary line of bench/direct-libvips: renders, seconds, renders/s."""
+    """The summary line of bench/direct-libvips: renders, seconds, renders/s, CPU seconds."""
     with open(f"{run}/{name}") as file:
-        renders, seconds, rate = file.read().strip().splitlines()[-1].split()
-    return {"renders": int(renders), "seconds": float(seconds), "rendersPerSecond": float(rate)}
+        renders, seconds, rate, cpu = file.read().strip().splitlines()[-1].split()
+    return {"renders": int(renders), "seconds": float(seconds), "rendersPerSecond": float(rate), "cpuSeconds": float(cpu)}
 
 
 def command_output(command):
@@ -78,6 +78,7 @@ for connections in ("2", "8"):
         "originals": len(open(f"{run}/photos").read().splitlines()),
         "avatars": load(f"miss{connections}-avatars.json"),
         "rendersCounted": load(f"miss{connections}-counted.json")["renders"],
+        "cpuSeconds": load(f"miss{connections}-counted.json")["cpuSeconds"],
         "direct": direct(f"miss{connections}-direct.txt"),
         "thumbor": load(f"miss{connections}-thumbor.json"),
     }
@@ -150,6 +151,11 @@ for connections, figures in miss.items():
         f"{figures['avatars']['rendersPerSecond']:.1f} vs {figures['direct']['rendersPerSecond']:.1f} renders/s",
         f"{figures['directRatio']:.2f}x", "≥ 0.9x",
         figures["directRatio"] >= 0.9 and figures["avatars"]["failures"] == 0))
+    ours_cpu = figures["cpuSeconds"] * 1000 / max(1, figures["avatars"]["requests"])
+    theirs_cpu = figures["direct"]["cpuSeconds"] * 1000 / max(1, figures["direct"]["renders"])
+    rows.append((
+        f"miss vs direct libvips, {connections} connections, CPU per render",
+        f"{ours_cpu:.2f} vs {theirs_cpu:.2f} ms", f"{ours_cpu / theirs_cpu:.2f}x", "", None))
 rows.append((
     f"first render vs direct libvips (median of {first_render['originals']}, {firsts[0]['size']} px)",
     f"{first_render['medianRenderMs']:.1f} vs {first_render['medianDirectMs']:.1f} ms "
