@@ -90,10 +90,10 @@ for connections in ("2", "8"):
 
 firsts = [json.loads(line) for line in open(f"{run}/first.jsonl")]
 direct_times = {}
-for line in open(f"{run}/first-direct.txt"):
+# One line per job, then the summary line.
+for line in open(f"{run}/first-direct.txt").read().strip().splitlines()[:-1]:
     fields = line.split()
-    if len(fields) == 4:
-        direct_times[fields[0].rsplit("/", 1)[1]] = float(fields[3]) * 1000
+    direct_times[fields[0].rsplit("/", 1)[1]] = float(fields[3]) * 1000
 per_original = []
 for first in firsts:
     direct_ms = direct_times[first["file"]]
