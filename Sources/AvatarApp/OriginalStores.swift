@@ -11,7 +11,7 @@ struct OriginalStores {
     let s3: S3Client?
 
     init(config: AppConfig, logger: Logger) throws {
-        pool = BlockingWorkPool(threads: 4)
+        pool = BlockingWorkPool(threads: 4, name: "originals")
         s3 = config.s3.map { S3Client(settings: $0) }
         originals =
             if let s3 { S3OriginalStore(client: s3, logger: logger) } else {

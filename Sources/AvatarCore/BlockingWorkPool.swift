@@ -13,6 +13,7 @@ public final class BlockingWorkPool: Sendable {
     private let pool: NIOThreadPool
     private let maxWaiting: Int?
     private let niceness: Int32
+    private let name: String
     private let waiting = Atomic<Int>(0)
 
     /// Thrown by `run` when `maxWaiting` pieces of work are already waiting for a thread.
@@ -20,11 +21,13 @@ public final class BlockingWorkPool: Sendable {
 
     /// `niceness` above 0 runs the work at a lower CPU priority than the event loops (Linux
     /// `nice`, per thread): work that can wait (renders) then never starves answers that
-    /// cannot (hits from memory), and still takes all the CPU they leave.
-    public init(threads: Int, maxWaiting: Int? = nil, niceness: Int32 = 0) {
+    /// cannot (hits from memory), and still takes all the CPU they leave. `name` names the
+    /// threads (at most 15 bytes are kept), for `top -H` and profilers.
+    public init(threads: Int, maxWaiting: Int? = nil, niceness: Int32 = 0, name: String) {
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
         self.maxWaiting = maxWaiting
         self.niceness = niceness
+        self.name = name
         self.pool.start()
     }
 
@@ -59,6 +62,7 @@ public final class BlockingWorkPool: Sendable {
                 guard settled.claim() else { throw CancellationError() }
                 self.waiting.wrappingSubtract(1, ordering: .relaxed)
                 if let deadline, let limit, ContinuousClock.now > deadline { throw DeadlinePassed(limit: limit) }
+                _ = self.name.withCString(avatars_name_thread_once)
                 if self.niceness > 0 { Self.lowerThisThread(to: self.niceness) }
                 return try body()
             }

@@ -30,6 +30,7 @@ public final class NicedTaskExecutor: TaskExecutor {
                 globalConcurrentExecutor.enqueue(ExecutorJob(job))
                 return
             }
+            _ = avatars_name_thread_once("avatars-handler")
             if niceness > 0 { _ = avatars_set_thread_niceness_once(niceness) }
             job.runSynchronously(on: executor)
         }

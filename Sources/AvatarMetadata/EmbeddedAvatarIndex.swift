@@ -35,8 +35,8 @@ public final class EmbeddedAvatarIndex: AvatarIndex {
         purges = try environment.openDatabase("purges")
         self.outbox = outbox
         lockFiles = try ChangeLockFiles(directory: path + "/change-locks")
-        writer = BlockingWorkPool(threads: 1)
-        readers = BlockingWorkPool(threads: 2, maxWaiting: Self.maxWaitingReads, niceness: readerNiceness)
+        writer = BlockingWorkPool(threads: 1, name: "metadata-writer")
+        readers = BlockingWorkPool(threads: 2, maxWaiting: Self.maxWaitingReads, niceness: readerNiceness, name: "metadata-reader")
     }
 
     public func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)

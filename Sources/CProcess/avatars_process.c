@@ -2,6 +2,7 @@
 #include "avatars_process.h"
 #include <malloc.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -23,5 +24,15 @@ int avatars_set_thread_niceness_once(int niceness) {
     int result = avatars_set_thread_niceness(niceness);
     if (result == 0)
         set = niceness + 1;
+    return result;
+}
+
+int avatars_name_thread_once(const char *name) {
+    static __thread int named = 0;
+    if (named)
+        return 0;
+    int result = prctl(PR_SET_NAME, name, 0, 0, 0);
+    if (result == 0)
+        named = 1;
     return result;
 }

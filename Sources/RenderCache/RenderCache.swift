@@ -44,8 +44,8 @@ public final class RenderCache: Sendable {
         renders = opened.renders
         ages = opened.ages
         meta = opened.meta
-        writer = BlockingWorkPool(threads: 1)
-        readers = BlockingWorkPool(threads: settings.readerThreads, niceness: settings.readerNiceness)
+        writer = BlockingWorkPool(threads: 1, name: "cache-writer")
+        readers = BlockingWorkPool(threads: settings.readerThreads, niceness: settings.readerNiceness, name: "cache-reader")
         metrics = RenderCacheMetrics(factory: metricsFactory)
         self.logger = logger
         let ages = opened.ages

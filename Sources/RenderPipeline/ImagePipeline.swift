@@ -20,7 +20,8 @@ public final class ImagePipeline: Sendable {
                 "the face cascade could not be loaded; auto crops use attention only", metadata: ["images.faceCascade": "\(cascade)"])
         }
         self.pool = BlockingWorkPool(
-            threads: settings.renderConcurrency, maxWaiting: settings.maxPendingRenders, niceness: settings.renderNiceness)
+            threads: settings.renderConcurrency, maxWaiting: settings.maxPendingRenders, niceness: settings.renderNiceness,
+            name: "render")
     }
 
     /// The parameters for an avatar of `size` in `format`, `shape` and `background` under

@@ -34,7 +34,7 @@ struct ServiceFixture {
 
     init(sharingStoresWith node: ServiceFixture? = nil) throws {
         root = try temporaryDirectory()
-        originals = try node?.originals ?? FilesystemOriginalStore(root: root + "/originals", pool: BlockingWorkPool(threads: 2))
+        originals = try node?.originals ?? FilesystemOriginalStore(root: root + "/originals", pool: BlockingWorkPool(threads: 2, name: "test-originals"))
         index = try node?.index ?? EmbeddedAvatarIndex(path: root + "/metadata")
         let metrics = PrometheusMetricsFactory(registry: registry)
         var settings = PipelineSettings()

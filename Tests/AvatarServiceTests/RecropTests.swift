@@ -37,7 +37,7 @@ final class InterleavingIndex: AvatarIndex {
 @Suite struct RecropTests {
     @Test func aRecropRacingAnUploadIsAConflictAndNeverPointsBackAtTheRemovedOriginal() async throws {
         let root = try temporaryDirectory()
-        let originals = try FilesystemOriginalStore(root: root + "/originals", pool: BlockingWorkPool(threads: 2))
+        let originals = try FilesystemOriginalStore(root: root + "/originals", pool: BlockingWorkPool(threads: 2, name: "test-originals"))
         let index = InterleavingIndex(try EmbeddedAvatarIndex(path: root + "/metadata"))
         var settings = PipelineSettings()
         settings.renderNiceness = 0

@@ -5,7 +5,7 @@ import OriginalStorage
 import Testing
 
 @Suite struct FilesystemOriginalStoreTests {
-    let pool = BlockingWorkPool(threads: 2)
+    let pool = BlockingWorkPool(threads: 2, name: "test-originals")
     let hash = AvatarHash("0123456789abcdef0123456789abcdef")!
 
     func files(under root: String) -> [String] {

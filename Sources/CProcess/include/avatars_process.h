@@ -13,4 +13,8 @@ int avatars_set_thread_niceness(int niceness);
 /// cost no system call. Returns 0, or -1 with errno set.
 int avatars_set_thread_niceness_once(int niceness);
 
+/// Names the calling thread (the first 15 bytes of `name`), once per thread, so `top -H`,
+/// `perf` and /proc show which pool a thread belongs to. Returns 0, or -1 with errno set.
+int avatars_name_thread_once(const char *name);
+
 #endif
