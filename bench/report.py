@@ -74,18 +74,24 @@ head_sizes = {"avatars": head_bytes("head-avatars.txt"), "nginx": head_bytes("he
 
 miss = {}
 for connections in ("2", "8"):
-    figures = {
-        "originals": len(open(f"{run}/photos").read().splitlines()),
-        "avatars": load(f"miss{connections}-avatars.json"),
-        "rendersCounted": load(f"miss{connections}-counted.json")["renders"],
-        "cpuSeconds": load(f"miss{connections}-counted.json")["cpuSeconds"],
-        "direct": direct(f"miss{connections}-direct.txt"),
-        "thumbor": load(f"miss{connections}-thumbor.json"),
-    }
+    rounds = []
+    for round_number in (1, 2, 3):
+        name = f"miss{connections}-{round_number}"
+        counted = load(f"{name}-counted.json")
+        entry = {
+            "avatars": load(f"{name}-avatars.json"), "rendersCounted": counted["renders"],
+            "cpuSeconds": counted["cpuSeconds"], "direct": direct(f"{name}-direct.txt"),
+        }
+        entry["directRatio"] = round(entry["avatars"]["rendersPerSecond"] / entry["direct"]["rendersPerSecond"], 3)
+        rounds.append(entry)
+    # The round whose ratio is the median: its own figures, so they stay consistent.
+    figures = dict(sorted(rounds, key=lambda entry: entry["directRatio"])[1])
+    figures["rounds"] = rounds
+    figures["originals"] = len(open(f"{run}/photos").read().splitlines())
+    figures["thumbor"] = load(f"miss{connections}-thumbor.json")
+    figures["failures"] = sum(entry["avatars"]["failures"] for entry in rounds)
     figures["sizesPerOriginal"] = figures["avatars"]["requests"] // figures["originals"]
-    ours = figures["avatars"]["rendersPerSecond"]
-    figures["directRatio"] = round(ours / figures["direct"]["rendersPerSecond"], 3)
-    figures["thumborRatio"] = round(ours / figures["thumbor"]["rendersPerSecond"], 3)
+    figures["thumborRatio"] = round(figures["avatars"]["rendersPerSecond"] / figures["thumbor"]["rendersPerSecond"], 3)
     miss[connections] = figures
 
 firsts = [json.loads(line) for line in open(f"{run}/first.jsonl")]
@@ -145,12 +151,14 @@ for scenario, figures in hits.items():
         f"{figures['cpuRatio']:.2f}x", "≤ 1.2x" if scenario == "small" else "",
         figures["cpuRatio"] <= 1.2 if scenario == "small" else None))
 for connections, figures in miss.items():
+    round_ratios = ", ".join(f"{entry['directRatio']:.2f}" for entry in figures["rounds"])
     rows.append((
         f"miss vs direct libvips from masters, {connections} connections ({figures['originals']} originals x "
-        f"{figures['sizesPerOriginal']} sizes)",
+        f"{figures['sizesPerOriginal']} sizes; median of 3 rounds: "
+        f"{round_ratios})",
         f"{figures['avatars']['rendersPerSecond']:.1f} vs {figures['direct']['rendersPerSecond']:.1f} renders/s",
         f"{figures['directRatio']:.2f}x", "≥ 0.9x",
-        figures["directRatio"] >= 0.9 and figures["avatars"]["failures"] == 0))
+        figures["directRatio"] >= 0.9 and figures["failures"] == 0))
     ours_cpu = figures["cpuSeconds"] * 1000 / max(1, figures["avatars"]["requests"])
     theirs_cpu = figures["direct"]["cpuSeconds"] * 1000 / max(1, figures["direct"]["renders"])
     rows.append((
