@@ -7,30 +7,47 @@ import Synchronization
 /// `invalidate` (driven by change notifications) drops entries at once; the lifetime is
 /// the safety net for notifications that never arrive. Over a store that others write, the
 /// copy lags until `followsChanges(true)` says their changes are being followed.
+///
+/// A copy still asked for in the last quarter of its lifetime is read again in the
+/// background (at most `maxRefreshes` at once), so a hash in steady demand never expires:
+/// otherwise the records of a warm node, read at about the same time, would all expire
+/// together and every request for them would wait for the index at once.
 public final class CachedAvatarIndex: AvatarIndex {
     private struct Entry {
         let record: AvatarRecord?
         let expires: ContinuousClock.Instant
+        /// From then on, a lookup starts a background read of the record.
+        let refreshAfter: ContinuousClock.Instant
+        var refreshing = false
     }
 
     private struct State {
         var entries: [AvatarHash: Entry] = [:]
         /// Bumped by every invalidation: a read that began before it must not be cached.
         var generation: UInt64 = 0
+        var refreshesInFlight = 0
     }
 
     private let base: any AvatarIndex
     private let lifetime: Duration
     private let maxEntries: Int
+    private let maxRefreshes: Int
     private let state = Mutex(State())
     private let following: Atomic<Bool>
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     /// `othersWrite`: whether processes other than this one change `base`, so that the copy
-    /// is exact only while their changes are followed.
-    public init(_ base: any AvatarIndex, lifetime: Duration, othersWrite: Bool = false, maxEntries: Int = 100_000) {
+    /// is exact only while their changes are followed. `now` is the clock lifetimes are
+    /// measured by; tests move it rather than wait.
+    public init(
+        _ base: any AvatarIndex, lifetime: Duration, othersWrite: Bool = false, maxEntries: Int = 100_000,
+        maxRefreshes: Int = 16, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
         self.base = base
+        self.now = now
         self.lifetime = lifetime
         self.maxEntries = maxEntries
+        self.maxRefreshes = maxRefreshes
         following = Atomic(!othersWrite)
     }
 
@@ -43,25 +60,57 @@ public final class CachedAvatarIndex: AvatarIndex {
     }
 
     public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
-        let now = ContinuousClock.now
-        let (cached, generation) = state.withLock { ($0.entries[hash], $0.generation) }
-        if let cached, cached.expires > now { return cached.record }
+        if let cached = recordInMemory(for: hash) { return cached }
+        let (now, generation) = (self.now(), state.withLock { $0.generation })
         let record = try await base.record(for: hash)
-        state.withLock { state in
-            guard state.generation == generation else { return }
-            if state.entries.count >= maxEntries {
-                state.entries = state.entries.filter { $0.value.expires > now }
-                if state.entries.count >= maxEntries { state.entries.removeAll(keepingCapacity: true) }
-            }
-            state.entries[hash] = Entry(record: record, expires: now + lifetime)
-        }
+        state.withLock { keep(record, for: hash, readAt: now, generation: generation, in: &$0) }
         return record
     }
 
     public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? {
-        let now = ContinuousClock.now
-        guard let cached = state.withLock({ $0.entries[hash] }), cached.expires > now else { return nil }
+        let now = self.now()
+        let (cached, refresh) = state.withLock { state -> (Entry?, UInt64?) in
+            guard var entry = state.entries[hash], entry.expires > now else { return (nil, nil) }
+            guard now >= entry.refreshAfter, !entry.refreshing, state.refreshesInFlight < maxRefreshes else {
+                return (entry, nil)
+            }
+            entry.refreshing = true
+            state.entries[hash] = entry
+            state.refreshesInFlight += 1
+            return (entry, state.generation)
+        }
+        if let generation = refresh {
+            Task { await self.refresh(hash, generation: generation) }
+        }
+        guard let cached else { return nil }
         return .some(cached.record)
+    }
+
+    /// Reads `hash`'s record again for a copy near the end of its lifetime. A failed read
+    /// is not retried (the copy stays marked): the copy expires, and the next request then
+    /// reads the index itself, so an index that is down sees one background read per copy.
+    private func refresh(_ hash: AvatarHash, generation: UInt64) async {
+        let now = self.now()
+        let read: AvatarRecord??
+        do { read = .some(try await base.record(for: hash)) } catch { read = nil }
+        state.withLock { state in
+            state.refreshesInFlight -= 1
+            if case .some(let record) = read { keep(record, for: hash, readAt: now, generation: generation, in: &state) }
+        }
+    }
+
+    /// Keeps `record`, read from the index at `readAt`, unless an invalidation came since
+    /// the read began (`generation`).
+    private func keep(
+        _ record: AvatarRecord?, for hash: AvatarHash, readAt now: ContinuousClock.Instant, generation: UInt64,
+        in state: inout State
+    ) {
+        guard state.generation == generation else { return }
+        if state.entries.count >= maxEntries, state.entries[hash] == nil {
+            state.entries = state.entries.filter { $0.value.expires > now }
+            if state.entries.count >= maxEntries { state.entries.removeAll(keepingCapacity: true) }
+        }
+        state.entries[hash] = Entry(record: record, expires: now + lifetime, refreshAfter: now + lifetime * 0.75)
     }
 
     public func save(_ facts: AvatarFacts, at now: Date) async throws(AvatarError) -> SavedRecord {

@@ -1,6 +1,7 @@
 import AvatarCore
 import AvatarTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @testable import AvatarMetadata
@@ -32,4 +33,62 @@ import Testing
         #expect(try await cached.record(for: hash) == nil && cached.recordsMayLag)
         #expect(cached.recordInMemory(for: hash) == .some(nil))
     }
+
+    /// A change made behind the copy's back, as `avatars import` makes one beside a serving node.
+    private func saveBehind(_ base: EmbeddedAvatarIndex) async throws {
+        _ = try await base.save(
+            AvatarFacts(hash: hash, original: "v1", format: .jpeg, width: 10, height: 10, bytes: 100, rating: .g),
+            at: Date())
+    }
+
+    @Test func aCopyInDemandIsReadAgainInItsLastQuarterAndNeverFallsOut() async throws {
+        let base = try EmbeddedAvatarIndex(path: try temporaryDirectory())
+        let clock = HandMovedClock()
+        let cached = CachedAvatarIndex(base, lifetime: .seconds(100), now: { clock.now })
+        #expect(try await cached.record(for: hash) == nil)
+        try await saveBehind(base)
+
+        clock.move(to: .seconds(70))
+        #expect(cached.recordInMemory(for: hash) == .some(nil))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(cached.recordInMemory(for: hash) == .some(nil), "read again before its last quarter")
+
+        clock.move(to: .seconds(80))
+        let deadline = ContinuousClock.now + .seconds(20)
+        var seen = false
+        while !seen, ContinuousClock.now < deadline {
+            let found = cached.recordInMemory(for: hash)
+            #expect(found != nil, "a copy asked for left memory")
+            if case .some(.some(let record)) = found { seen = record.original == "v1" }
+            if !seen { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(seen, "the copy was not read again in its last quarter")
+
+        // Read again at 80 s, so trusted until 180 s rather than 100 s.
+        clock.move(to: .seconds(179))
+        #expect(cached.recordInMemory(for: hash)??.original == "v1")
+        try await base.shutdown()
+    }
+
+    @Test func aCopyNobodyAsksForExpires() async throws {
+        let base = try EmbeddedAvatarIndex(path: try temporaryDirectory())
+        let clock = HandMovedClock()
+        let cached = CachedAvatarIndex(base, lifetime: .seconds(100), now: { clock.now })
+        #expect(try await cached.record(for: hash) == nil)
+        try await saveBehind(base)
+        clock.move(to: .seconds(101))
+        #expect(cached.recordInMemory(for: hash) == nil)
+        #expect(try await cached.record(for: hash)?.original == "v1")
+        try await base.shutdown()
+    }
+}
+
+/// Time that passes only when a test moves it, so lifetimes are tested without waiting for them.
+private final class HandMovedClock: Sendable {
+    private let start = ContinuousClock.now
+    private let elapsed = Mutex(Duration.zero)
+
+    var now: ContinuousClock.Instant { start + elapsed.withLock { $0 } }
+
+    func move(to time: Duration) { elapsed.withLock { $0 = time } }
 }
