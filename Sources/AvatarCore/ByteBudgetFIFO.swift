@@ -59,6 +59,13 @@ public struct ByteBudgetFIFO<Key: Hashable, Value> {
         bytes += cost
     }
 
+    /// Replaces the value kept under `key` by what `body` makes of it, keeping its place and
+    /// cost; nothing when none is kept.
+    public mutating func update(_ key: Key, _ body: (Value) -> Value) {
+        guard let entry = entries[key] else { return }
+        entries[key] = Entry(value: body(entry.value), sequence: entry.sequence)
+    }
+
     /// Forgets the value under `key`; its place goes when eviction reaches it.
     public mutating func remove(_ key: Key) {
         entries[key] = nil

@@ -7,7 +7,14 @@ import NIOCore
 /// of two, so the budget is what the memory costs. Renders are immutable under their
 /// key, so a render kept here is always the one LMDB has or had.
 struct RecentRenders {
-    private var renders: ByteBudgetFIFO<RenderCacheKey, CachedRender>
+    /// A render kept, with its age in the cache file (the write sequence it was stored
+    /// under), so a hit from memory can tell when the file is about to evict it.
+    struct Kept: Equatable {
+        let render: CachedRender
+        let age: UInt64
+    }
+
+    private var renders: ByteBudgetFIFO<RenderCacheKey, Kept>
 
     init(budget: Int) {
         renders = ByteBudgetFIFO(budget: budget)
@@ -16,13 +23,18 @@ struct RecentRenders {
     var bytes: Int { renders.bytes }
     var budget: Int { renders.budget }
 
-    func get(_ key: RenderCacheKey) -> CachedRender? {
+    func get(_ key: RenderCacheKey) -> Kept? {
         renders.get(key)
     }
 
-    /// Keeps `render`; one over an eighth of the budget is not kept.
-    mutating func add(_ render: CachedRender, for key: RenderCacheKey) {
-        renders.add(render, for: key, cost: render.bytes.capacity, largest: renders.budget / 8)
+    /// Keeps `render`, of age `age` in the file; one over an eighth of the budget is not kept.
+    mutating func add(_ render: CachedRender, age: UInt64, for key: RenderCacheKey) {
+        renders.add(Kept(render: render, age: age), for: key, cost: render.bytes.capacity, largest: renders.budget / 8)
+    }
+
+    /// Records that the render under `key` was written to the file again, at about `age`.
+    mutating func aged(_ key: RenderCacheKey, to age: UInt64) {
+        renders.update(key) { Kept(render: $0.render, age: max($0.age, age)) }
     }
 
     mutating func removeAll() {

@@ -13,7 +13,9 @@ import Synchronization
 /// hot hits skip LMDB and the copy out of it, and can be answered on an event loop. Writes are queued
 /// and committed in batches by one writer thread; until a write commits, its render is
 /// answered from memory. Oldest entries are evicted once live data passes `evictAbove` of
-/// the map.
+/// the map; an entry read while it is among the oldest is written again as new first, so
+/// entries in use (masters above all, written once at upload) outlive the evictions of
+/// their age and only those nobody reads age out.
 public final class RenderCache: Sendable {
     private struct State {
         /// Renders queued or being written, answered from here until committed.
@@ -21,6 +23,8 @@ public final class RenderCache: Sendable {
         var queue: [(RenderCacheKey, CachedRender)] = []
         var draining = false
         var nextSequence: UInt64 = 0
+        /// `nextSequence` when the writer last placed `refreshBelow`.
+        var refreshPlacedAt: UInt64 = 0
     }
 
     public let settings: RenderCacheSettings
@@ -34,6 +38,9 @@ public final class RenderCache: Sendable {
     private let recent: Mutex<RecentRenders>
     /// Keys of renders made once and not yet cached (`CacheAdmission.whenAskedAgain`): 512 KiB.
     private let seenOnce = Mutex(SeenOnce(slotCount: 1 << 16))
+    /// Entries of a lower age (write sequence) are the oldest the next evictions would take:
+    /// read, they are written again. 0 while live data is under `evictTo`, when no eviction is near.
+    private let refreshBelow = Atomic<UInt64>(0)
     private let metrics: RenderCacheMetrics
     private let logger: Logger
 
@@ -61,19 +68,28 @@ public final class RenderCache: Sendable {
     /// of the cache file. Never touches the disk, so an event loop may ask. Counted as a
     /// hit when found; a miss here is counted by the `get` that follows.
     public func inMemory(_ key: RenderCacheKey) -> CachedRender? {
-        let found = state.withLock({ $0.pending[key] }) ?? (keepsInMemory(key) ? recent.withLock { $0.get(key) } : nil)
-        if found != nil { metrics.lookedUp(key, found: true) }
-        return found
+        if let pending = pending(key) {
+            metrics.lookedUp(key, found: true)
+            return pending
+        }
+        guard keepsInMemory(key), let kept = recent.withLock({ $0.get(key) }) else { return nil }
+        metrics.lookedUp(key, found: true)
+        keepIfOld(kept.render, age: kept.age, for: key)
+        return kept.render
     }
 
     /// The render under `key`: from memory, else read from the cache file on the reader
     /// threads (a read can page-fault, so it never runs on the caller's thread).
     public func get(_ key: RenderCacheKey) async -> CachedRender? {
         if let found = inMemory(key) { return found }
-        let found = await readFile(key) { CachedRender(stored: $0) }
+        let found = await readFile(key) { stored in
+            CachedRender(stored: stored).map { ($0, CachedRender.sequence(of: stored) ?? 0) }
+        }
         metrics.lookedUp(key, found: found != nil)
-        if keepsInMemory(key), let found { recent.withLock { $0.add(found, for: key) } }
-        return found
+        guard let (render, age) = found else { return nil }
+        if keepsInMemory(key) { recent.withLock { $0.add(render, age: age, for: key) } }
+        keepIfOld(render, age: age, for: key)
+        return render
     }
 
     /// What `body` makes of the bytes stored under `key`, read where they lie (a pending
@@ -87,10 +103,30 @@ public final class RenderCache: Sendable {
         if let pending = pending(key) {
             found = pending.bytes.withUnsafeReadableBytes(body)
         } else {
-            found = await readFile(key) { stored in CachedRender.withBytes(stored: stored, body) ?? nil }
+            // The entry is copied only when it is old, to be written again.
+            let read = await readFile(key) { stored -> (Value, age: UInt64, copy: CachedRender?)? in
+                guard let value = CachedRender.withBytes(stored: stored, body) ?? nil else { return nil }
+                let age = CachedRender.sequence(of: stored) ?? 0
+                return (value, age, age < self.refreshBelow.load(ordering: .relaxed) ? CachedRender(stored: stored) : nil)
+            }
+            if let read, let copy = read.copy { keepIfOld(copy, age: read.age, for: key) }
+            found = read?.0
         }
         metrics.lookedUp(key, found: found != nil)
         return found
+    }
+
+    /// Writes an entry just read again as new when its `age` is among the oldest the file
+    /// holds, before an eviction takes it: FIFO with a second chance. Once per entry per
+    /// passage through the oldest ages, since the new write is young; not at all until live
+    /// data nears the evictions, so reads of a cache that has room cost no writes.
+    private func keepIfOld(_ render: CachedRender, age: UInt64, for key: RenderCacheKey) {
+        guard age < refreshBelow.load(ordering: .relaxed) else { return }
+        let next = state.withLock { $0.nextSequence }
+        recent.withLock { $0.aged(key, to: next) }
+        guard pending(key) == nil else { return }
+        metrics.keptInUse.increment()
+        store(render, for: key)
     }
 
     private func readFile<Value: Sendable>(
@@ -283,10 +319,37 @@ public final class RenderCache: Sendable {
         }
     }
 
+    /// Publishes the gauges and places `refreshBelow`: run after every batch the writer commits.
     private func publishUsage() throws {
         let (entries, bytes) = try usage()
         metrics.entries.record(entries)
         metrics.bytes.record(bytes)
+        guard Double(bytes) > Double(settings.maxBytes) * settings.evictTo else {
+            refreshBelow.store(0, ordering: .relaxed)
+            return
+        }
+        // Placing the line walks the oldest entries: again after a 32nd of them was written.
+        let (next, placedAt) = state.withLock { ($0.nextSequence, $0.refreshPlacedAt) }
+        guard refreshBelow.load(ordering: .relaxed) == 0 || next - min(next, placedAt) >= UInt64(entries / 32) else { return }
+        refreshBelow.store(try refreshLine(holding: settings.refreshBytes) ?? next, ordering: .relaxed)
+        state.withLock { $0.refreshPlacedAt = next }
+    }
+
+    /// The age of the entry at which the oldest entries hold `bytes` (sizes as stored, pages
+    /// aside); `nil` when all of them hold less.
+    private func refreshLine(holding bytes: Int) throws -> UInt64? {
+        try environment.read { txn in
+            try txn.withCursor(ages) { cursor in
+                var held = 0
+                var entry = try cursor.first()
+                while let (age, key) = entry {
+                    held += try txn.get(renders, key: key) { $0.count } ?? 0
+                    if held >= bytes { return CachedRender.sequence(of: age) }
+                    entry = try cursor.next()
+                }
+                return nil
+            }
+        }
     }
 
     private func sequenceKey(_ sequence: UInt64) -> [UInt8] {

@@ -7,6 +7,8 @@ struct RenderCacheMetrics: Sendable {
     private let hits: [RenderCacheKey.Kind: Counter]
     private let misses: [RenderCacheKey.Kind: Counter]
     let evictions: Counter
+    /// Entries read while among the oldest and so written again (`RenderCache.keepIfOld`).
+    let keptInUse: Counter
     let droppedWrites: Counter
     let entries: Gauge
     let bytes: Gauge
@@ -20,6 +22,7 @@ struct RenderCacheMetrics: Sendable {
         hits = perKind("avatars_cache_hits_total")
         misses = perKind("avatars_cache_misses_total")
         evictions = Counter(label: "avatars_cache_evictions_total", factory: factory)
+        keptInUse = Counter(label: "avatars_cache_kept_in_use_total", factory: factory)
         droppedWrites = Counter(label: "avatars_cache_dropped_writes_total", factory: factory)
         entries = Gauge(label: "avatars_cache_entries", factory: factory)
         bytes = Gauge(label: "avatars_cache_bytes", factory: factory)

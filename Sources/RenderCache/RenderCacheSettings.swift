@@ -26,4 +26,9 @@ public struct RenderCacheSettings: Sendable, Equatable {
 
     /// A single render larger than this is served but never cached.
     public var largestEntry: Int { maxBytes / 4 }
+
+    /// Entries read while among the oldest holding this many bytes are written again as new:
+    /// half of what the cache holds at its fullest, so an entry read once while the newer
+    /// half is written stays.
+    var refreshBytes: Int { Int(Double(maxBytes) * evictAbove / 2) }
 }

@@ -43,4 +43,15 @@ import Testing
         #expect(fifo.count == 10 && fifo.bytes == 100)
         #expect(fifo.placesKept == 10)
     }
+
+    /// An update changes the value only: its place, cost and the order stay.
+    @Test func anUpdatedValueKeepsItsPlaceAndCost() {
+        var fifo = ByteBudgetFIFO<Int, String>(budget: 30)
+        for key in 0..<3 { fifo.add("v\(key)", for: key, cost: 10) }
+        fifo.update(0) { $0 + "!" }
+        fifo.update(7) { _ in "absent" }
+        #expect(fifo.get(0) == "v0!" && fifo.get(7) == nil && fifo.count == 3 && fifo.bytes == 30)
+        fifo.add("v3", for: 3, cost: 10)
+        #expect(fifo.get(0) == nil && fifo.get(1) == "v1")
+    }
 }

@@ -113,6 +113,53 @@ import Testing
         try await cache.close()
     }
 
+    /// The oldest entries go first unless they are read: a render hit (from memory or the
+    /// file) and a master read for its renders outlive many evictions of their age, while
+    /// an entry as old that nobody reads goes.
+    @Test func entriesReadWhileOldOutliveTheEvictionsOfTheirAge() async throws {
+        let cache = try open(maxBytes: 4 << 20)
+        let hash = AvatarHash("0123456789abcdef0123456789abcdef")!
+        let master = RenderCacheKey.master(hash: hash, version: "v1", pipeline: "m1")
+        let masterBytes = render(1, bytes: 200_000)
+        cache.store(render(0, bytes: 30_000), for: key(0))
+        cache.store(masterBytes, for: master)
+        cache.store(render(2, bytes: 30_000), for: key(2))
+        try await cache.flush()
+        // Over four times the cache's size written after them.
+        for index in 10..<610 {
+            cache.store(render(index, bytes: 30_000), for: key(index))
+            if index % 10 == 9 {
+                try await cache.flush()
+                #expect(await cache.get(key(0)) == render(0, bytes: 30_000), "after \(index)")
+                #expect(await cache.read(master) { Array($0) } == Array(masterBytes.bytes.readableBytesView), "after \(index)")
+            }
+        }
+        try await cache.flush()
+        #expect(!metrics.contains("avatars_cache_evictions_total 0"))
+        #expect(!metrics.contains("avatars_cache_kept_in_use_total 0"))
+        // Read from the file, not from memory.
+        #expect(await cache.read(key(0)) { $0.count } == 30_000)
+        #expect(await cache.read(key(2)) { $0.count } == nil)
+        #expect(await cache.read(key(10)) { $0.count } == nil)
+        try await cache.close()
+    }
+
+    /// Until live data nears the eviction marks, reads write nothing.
+    @Test func readsOfACacheWithRoomWriteNothing() async throws {
+        let cache = try open()
+        for index in 0..<20 { cache.store(render(index), for: key(index)) }
+        try await cache.flush()
+        for _ in 0..<20 {
+            for index in 0..<20 {
+                _ = await cache.get(key(index))
+                _ = await cache.read(key(index)) { $0.count }
+            }
+        }
+        try await cache.flush()
+        #expect(metrics.contains("avatars_cache_kept_in_use_total 0"))
+        try await cache.close()
+    }
+
     @Test func aSmallCacheStillKeepsTheNewestOfLargeRenders() async throws {
         let cache = try open(maxBytes: 4 << 20)
         for index in 0..<12 {
