@@ -21,6 +21,8 @@ public final class RenderCache: Sendable {
         /// Renders queued or being written, answered from here until committed.
         var pending: [RenderCacheKey: CachedRender] = [:]
         var queue: [(RenderCacheKey, CachedRender)] = []
+        /// Bytes of the renders in `queue`.
+        var queuedBytes = 0
         var draining = false
         var nextSequence: UInt64 = 0
         /// `nextSequence` when the writer last placed `refreshBelow`.
@@ -120,11 +122,15 @@ public final class RenderCache: Sendable {
     /// holds, before an eviction takes it: FIFO with a second chance. Once per entry per
     /// passage through the oldest ages, since the new write is young; not at all until live
     /// data nears the evictions, so reads of a cache that has room cost no writes.
+    /// Skipped while the writer is behind (`refreshQueueBytes` queued), so reads at any rate
+    /// never queue more than that.
     private func keepIfOld(_ render: CachedRender, age: UInt64, for key: RenderCacheKey) {
         guard age < refreshBelow.load(ordering: .relaxed) else { return }
-        let next = state.withLock { $0.nextSequence }
+        let next = state.withLock { state -> UInt64? in
+            state.pending[key] == nil && state.queuedBytes < settings.refreshQueueBytes ? state.nextSequence : nil
+        }
+        guard let next else { return }
         recent.withLock { $0.aged(key, to: next) }
-        guard pending(key) == nil else { return }
         metrics.keptInUse.increment()
         store(render, for: key)
     }
@@ -163,6 +169,7 @@ public final class RenderCache: Sendable {
         let startDrain = state.withLock { state -> Bool in
             state.pending[key] = render
             state.queue.append((key, render))
+            state.queuedBytes += render.bytes.readableBytes
             defer { state.draining = true }
             return !state.draining
         }
@@ -216,6 +223,7 @@ public final class RenderCache: Sendable {
                 let batch = taken.enumerated().map { ($1.0, $1.1, state.nextSequence + UInt64($0)) }
                 state.nextSequence += UInt64(batch.count)
                 state.queue.removeFirst(batch.count)
+                state.queuedBytes -= taken.reduce(0) { $0 + $1.1.bytes.readableBytes }
                 if batch.isEmpty { state.draining = false }
                 return batch
             }

@@ -31,4 +31,6 @@ public struct RenderCacheSettings: Sendable, Equatable {
     /// half of what the cache holds at its fullest, so an entry read once while the newer
     /// half is written stays.
     var refreshBytes: Int { Int(Double(maxBytes) * evictAbove / 2) }
+    /// Those writes wait only while fewer bytes than this are queued for the writer.
+    var refreshQueueBytes: Int { min(largestEntry, 32 << 20) }
 }
