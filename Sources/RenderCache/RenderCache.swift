@@ -23,6 +23,9 @@ public final class RenderCache: Sendable {
         var queue: [(RenderCacheKey, CachedRender)] = []
         /// Bytes of the renders in `queue`.
         var queuedBytes = 0
+        /// Bytes entries in use may still be written again for (`keepIfOld`): earned by
+        /// ordinary writes, at most `refreshCreditBytes`.
+        var refreshCredit = 0
         var draining = false
         var nextSequence: UInt64 = 0
         /// `nextSequence` when the writer last placed `refreshBelow`.
@@ -122,17 +125,16 @@ public final class RenderCache: Sendable {
     /// holds, before an eviction takes it: FIFO with a second chance. Once per entry per
     /// passage through the oldest ages, since the new write is young; not at all until live
     /// data nears the evictions, so reads of a cache that has room cost no writes.
-    /// Skipped while the writer is behind (`refreshQueueBytes` queued), so reads at any rate
-    /// never queue more than that.
+    ///
+    /// Evictions come only from new entries, so these writes are paid for by them: never more
+    /// bytes than ordinary writes brought (`refreshCredit`), never while `refreshQueueBytes`
+    /// wait for the writer. Reads at any rate, of a cache that gets nothing new, write nothing.
     private func keepIfOld(_ render: CachedRender, age: UInt64, for key: RenderCacheKey) {
-        guard age < refreshBelow.load(ordering: .relaxed) else { return }
-        let next = state.withLock { state -> UInt64? in
-            state.pending[key] == nil && state.queuedBytes < settings.refreshQueueBytes ? state.nextSequence : nil
+        guard age < refreshBelow.load(ordering: .relaxed), let written = enqueue(render, for: key, refreshing: true) else {
+            return
         }
-        guard let next else { return }
-        recent.withLock { $0.aged(key, to: next) }
+        recent.withLock { $0.aged(key, to: written) }
         metrics.keptInUse.increment()
-        store(render, for: key)
     }
 
     private func readFile<Value: Sendable>(
@@ -164,23 +166,43 @@ public final class RenderCache: Sendable {
     /// Queues `render` for writing; it is answered from memory until the write commits.
     /// Renders over `settings.largestEntry` are not cached, nor those `admission` keeps out.
     public func store(_ render: CachedRender, for key: RenderCacheKey, admission: CacheAdmission = .always) {
-        guard render.bytes.readableBytes <= settings.largestEntry else { return }
         if case .whenAskedAgain = admission, !seenOnce.withLock({ $0.admits(key) }) { return }
-        let startDrain = state.withLock { state -> Bool in
+        _ = enqueue(render, for: key, refreshing: false)
+    }
+
+    /// Queues `render` for the writer, and returns about the age it will be written at; `nil`
+    /// when it is over `largestEntry`, or, `refreshing` an entry in use, when its write is
+    /// already pending or `keepIfOld`'s bounds refuse it. One lock, so concurrent hits on one
+    /// old entry queue it once.
+    private func enqueue(_ render: CachedRender, for key: RenderCacheKey, refreshing: Bool) -> UInt64? {
+        let size = render.bytes.readableBytes
+        guard size <= settings.largestEntry else { return nil }
+        let queued = state.withLock { state -> (age: UInt64, startDrain: Bool)? in
+            if refreshing {
+                guard state.pending[key] == nil, state.queuedBytes + size <= settings.refreshQueueBytes,
+                    state.refreshCredit >= size
+                else { return nil }
+                state.refreshCredit -= size
+            } else {
+                state.refreshCredit = min(state.refreshCredit + size, settings.refreshCreditBytes)
+            }
             state.pending[key] = render
             state.queue.append((key, render))
-            state.queuedBytes += render.bytes.readableBytes
+            state.queuedBytes += size
             defer { state.draining = true }
-            return !state.draining
+            return (state.nextSequence + UInt64(state.queue.count - 1), !state.draining)
         }
-        guard startDrain else { return }
-        Task { [self] in
-            do {
-                try await writer.run { self.drain() }
-            } catch {
-                logger.error("render cache writer stopped", metadata: ["error": "\(error)"])
+        guard let queued else { return nil }
+        if queued.startDrain {
+            Task { [self] in
+                do {
+                    try await writer.run { self.drain() }
+                } catch {
+                    logger.error("render cache writer stopped", metadata: ["error": "\(error)"])
+                }
             }
         }
+        return queued.age
     }
 
     /// Waits until every queued write has been committed or dropped.
@@ -339,25 +361,36 @@ public final class RenderCache: Sendable {
         // Placing the line walks the oldest entries: again after a 32nd of them was written.
         let (next, placedAt) = state.withLock { ($0.nextSequence, $0.refreshPlacedAt) }
         guard refreshBelow.load(ordering: .relaxed) == 0 || next - min(next, placedAt) >= UInt64(entries / 32) else { return }
-        refreshBelow.store(try refreshLine(holding: settings.refreshBytes) ?? next, ordering: .relaxed)
+        refreshBelow.store(try refreshLine(holding: bytes / 2) ?? 0, ordering: .relaxed)
         state.withLock { $0.refreshPlacedAt = next }
     }
 
-    /// The age of the entry at which the oldest entries hold `bytes` (sizes as stored, pages
-    /// aside); `nil` when all of them hold less.
+    /// The age of the entry at which the oldest entries take `bytes` of the file (counted
+    /// as `usage()` counts, in pages); `nil` when all of them take less.
     private func refreshLine(holding bytes: Int) throws -> UInt64? {
-        try environment.read { txn in
+        let pageSize = try environment.usage().pageSize
+        return try environment.read { txn in
             try txn.withCursor(ages) { cursor in
                 var held = 0
                 var entry = try cursor.first()
                 while let (age, key) = entry {
-                    held += try txn.get(renders, key: key) { $0.count } ?? 0
+                    let value = try txn.get(renders, key: key) { $0.count } ?? 0
+                    held += Self.footprint(key: key.count, value: value, pageSize: pageSize)
                     if held >= bytes { return CachedRender.sequence(of: age) }
                     entry = try cursor.next()
                 }
                 return nil
             }
         }
+    }
+
+    /// About what an entry takes of the file: a value over half a page has overflow pages of
+    /// its own, a smaller one shares a leaf page with its key; its age's entry is small.
+    /// Leaf pages are never full, so small entries count a little less than they take.
+    static func footprint(key: Int, value: Int, pageSize: Int) -> Int {
+        let node = key + 16
+        let stored = value + node > pageSize / 2 ? (value + 16 + pageSize - 1) / pageSize * pageSize + node : value + node
+        return stored + key + 24
     }
 
     private func sequenceKey(_ sequence: UInt64) -> [UInt8] {

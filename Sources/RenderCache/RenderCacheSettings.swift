@@ -27,10 +27,10 @@ public struct RenderCacheSettings: Sendable, Equatable {
     /// A single render larger than this is served but never cached.
     public var largestEntry: Int { maxBytes / 4 }
 
-    /// Entries read while among the oldest holding this many bytes are written again as new:
-    /// half of what the cache holds at its fullest, so an entry read once while the newer
-    /// half is written stays.
-    var refreshBytes: Int { Int(Double(maxBytes) * evictAbove / 2) }
+    /// Entries read while among the oldest are written again as new (`RenderCache`) for at
+    /// most this many bytes ahead of the ordinary writes that pay for them: half of what the
+    /// cache holds at its fullest.
+    var refreshCreditBytes: Int { Int(Double(maxBytes) * evictAbove / 2) }
     /// Those writes wait only while fewer bytes than this are queued for the writer.
     var refreshQueueBytes: Int { min(largestEntry, 32 << 20) }
 }

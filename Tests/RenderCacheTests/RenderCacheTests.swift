@@ -35,6 +35,10 @@ import Testing
 
     var metrics: String { registry.emitToString() }
 
+    func metricValue(_ name: String) -> Double? {
+        metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+    }
+
     @Test func storedRendersAreServedBeforeAndAfterTheirCommit() async throws {
         let cache = try open()
         #expect(await cache.get(key(1)) == nil)
@@ -157,6 +161,33 @@ import Testing
         }
         try await cache.flush()
         #expect(metrics.contains("avatars_cache_kept_in_use_total 0"))
+        try await cache.close()
+    }
+
+    /// Writes again are paid for by new entries: reads of a cache near its eviction mark
+    /// that gets nothing new soon write nothing more, however often they come.
+    @Test func readsOfACacheThatGetsNothingNewSoonWriteNothing() async throws {
+        let maxBytes = 4 << 20
+        let cache = try open(maxBytes: maxBytes)
+        var count = 0
+        while try cache.usage().bytes < maxBytes * 3 / 4 {
+            for _ in 0..<50 {
+                cache.store(render(count, bytes: 2_500), for: key(count))
+                count += 1
+            }
+            try await cache.flush()
+        }
+        func readAll(times: Int) async throws -> Int {
+            for _ in 0..<times {
+                for index in 0..<count { _ = await cache.get(key(index)) }
+                try await cache.flush()
+            }
+            return Int(metricValue("avatars_cache_kept_in_use_total") ?? -1)
+        }
+        let first = try await readAll(times: 3)
+        #expect(first > 0 && first * 2_500 <= maxBytes / 2, "\(first) of \(count)")
+        #expect(try await readAll(times: 3) == first)
+        #expect(!metrics.contains("avatars_cache_dropped_writes_total 1"))
         try await cache.close()
     }
 
