@@ -13,14 +13,22 @@ import Synchronization
 /// hot hits skip LMDB and the copy out of it, and can be answered on an event loop. Writes are queued
 /// and committed in batches by one writer thread; until a write commits, its render is
 /// answered from memory. Oldest entries are evicted once live data passes `evictAbove` of
-/// the map; an entry read while it is among the oldest is written again as new first, so
-/// entries in use (masters above all, written once at upload) outlive the evictions of
-/// their age and only those nobody reads age out.
+/// the map; an entry read while it is among the oldest is written again as new first, as
+/// far as new entries pay for it, so entries in use (masters above all, written once at
+/// upload) outlive the evictions of their age, and mostly those nobody reads age out.
 public final class RenderCache: Sendable {
+    /// A write waiting for the writer; `refreshing` an entry already stored (`keepIfOld`).
+    private struct QueuedWrite {
+        let key: RenderCacheKey
+        let render: CachedRender
+        let refreshing: Bool
+        var bytes: Int { render.bytes.readableBytes }
+    }
+
     private struct State {
         /// Renders queued or being written, answered from here until committed.
         var pending: [RenderCacheKey: CachedRender] = [:]
-        var queue: [(RenderCacheKey, CachedRender)] = []
+        var queue: [QueuedWrite] = []
         /// Bytes of the renders in `queue`.
         var queuedBytes = 0
         /// Bytes entries in use may still be written again for (`keepIfOld`): earned by
@@ -28,8 +36,8 @@ public final class RenderCache: Sendable {
         var refreshCredit = 0
         var draining = false
         var nextSequence: UInt64 = 0
-        /// `nextSequence` when the writer last placed `refreshBelow`.
-        var refreshPlacedAt: UInt64 = 0
+        /// `nextSequence` when the writer last placed `refreshBelow`; `nil` while it is not placed.
+        var refreshPlacedAt: UInt64?
     }
 
     public let settings: RenderCacheSettings
@@ -112,7 +120,8 @@ public final class RenderCache: Sendable {
             let read = await readFile(key) { stored -> (Value, age: UInt64, copy: CachedRender?)? in
                 guard let value = CachedRender.withBytes(stored: stored, body) ?? nil else { return nil }
                 let age = CachedRender.sequence(of: stored) ?? 0
-                return (value, age, age < self.refreshBelow.load(ordering: .relaxed) ? CachedRender(stored: stored) : nil)
+                let copy = age < self.refreshBelow.load(ordering: .relaxed) && self.mayQueueRefresh(of: stored.count)
+                return (value, age, copy ? CachedRender(stored: stored) : nil)
             }
             if let read, let copy = read.copy { keepIfOld(copy, age: read.age, for: key) }
             found = read?.0
@@ -127,8 +136,8 @@ public final class RenderCache: Sendable {
     /// data nears the evictions, so reads of a cache that has room cost no writes.
     ///
     /// Evictions come only from new entries, so these writes are paid for by them: never more
-    /// bytes than ordinary writes brought (`refreshCredit`), never while `refreshQueueBytes`
-    /// wait for the writer. Reads at any rate, of a cache that gets nothing new, write nothing.
+    /// bytes than ordinary writes brought (`refreshCredit`), never past `refreshQueueBytes`
+    /// queued for the writer. Reads at any rate of a cache that gets nothing new soon write nothing.
     private func keepIfOld(_ render: CachedRender, age: UInt64, for key: RenderCacheKey) {
         guard age < refreshBelow.load(ordering: .relaxed), let written = enqueue(render, for: key, refreshing: true) else {
             return
@@ -170,7 +179,12 @@ public final class RenderCache: Sendable {
         _ = enqueue(render, for: key, refreshing: false)
     }
 
-    /// Queues `render` for the writer, and returns about the age it will be written at; `nil`
+    /// Whether a write again of `size` bytes would be queued now: to copy an entry out only then.
+    private func mayQueueRefresh(of size: Int) -> Bool {
+        state.withLock { $0.queuedBytes + size <= settings.refreshQueueBytes && $0.refreshCredit >= size }
+    }
+
+    /// Queues `render` for the writer, and returns the age it will be written at; `nil`
     /// when it is over `largestEntry`, or, `refreshing` an entry in use, when its write is
     /// already pending or `keepIfOld`'s bounds refuse it. One lock, so concurrent hits on one
     /// old entry queue it once.
@@ -187,7 +201,7 @@ public final class RenderCache: Sendable {
                 state.refreshCredit = min(state.refreshCredit + size, settings.refreshCreditBytes)
             }
             state.pending[key] = render
-            state.queue.append((key, render))
+            state.queue.append(QueuedWrite(key: key, render: render, refreshing: refreshing))
             state.queuedBytes += size
             defer { state.draining = true }
             return (state.nextSequence + UInt64(state.queue.count - 1), !state.draining)
@@ -236,23 +250,23 @@ public final class RenderCache: Sendable {
     /// `largestEntry` bytes, so making room for it never empties much of the cache.
     private func drain() {
         while true {
-            let batch = state.withLock { state -> [(RenderCacheKey, CachedRender, UInt64)] in
+            let batch = state.withLock { state -> [(QueuedWrite, UInt64)] in
                 var bytes = 0
                 let taken = state.queue.prefix { entry in
-                    defer { bytes += entry.1.bytes.readableBytes }
-                    return bytes == 0 || bytes + entry.1.bytes.readableBytes <= settings.largestEntry
+                    defer { bytes += entry.bytes }
+                    return bytes == 0 || bytes + entry.bytes <= settings.largestEntry
                 }
-                let batch = taken.enumerated().map { ($1.0, $1.1, state.nextSequence + UInt64($0)) }
+                let batch = taken.enumerated().map { ($1, state.nextSequence + UInt64($0)) }
                 state.nextSequence += UInt64(batch.count)
                 state.queue.removeFirst(batch.count)
-                state.queuedBytes -= taken.reduce(0) { $0 + $1.1.bytes.readableBytes }
+                state.queuedBytes -= taken.reduce(0) { $0 + $1.bytes }
                 if batch.isEmpty { state.draining = false }
                 return batch
             }
             guard !batch.isEmpty else { return }
             write(batch)
             state.withLock { state in
-                for (key, render, _) in batch where state.pending[key] == render { state.pending[key] = nil }
+                for (entry, _) in batch where state.pending[entry.key] == entry.render { state.pending[entry.key] = nil }
             }
             try? publishUsage()
         }
@@ -264,9 +278,12 @@ public final class RenderCache: Sendable {
     /// Large values need runs of contiguous free pages, and many small transactions can
     /// scatter the free pages so that `MDB_MAP_FULL` comes while live data is well under
     /// the mark. Then the oldest half goes and the batch is tried again; if even that
-    /// fails, the cache starts over empty rather than refusing every later write.
-    private func write(_ batch: [(RenderCacheKey, CachedRender, UInt64)]) {
-        let incoming = batch.reduce(0) { $0 + $1.1.bytes.readableBytes + $1.0.bytes.count * 2 + 64 }
+    /// fails, the cache starts over empty rather than refusing every later write. Writes
+    /// again of entries stored replace what they take, so they make no room.
+    private func write(_ batch: [(QueuedWrite, UInt64)]) {
+        let incoming = batch.reduce(0) { sum, write in
+            write.0.refreshing ? sum : sum + write.0.bytes + write.0.key.bytes.count * 2 + 64
+        }
         let attempts: [(reason: String, makeRoom: () throws -> Void)] = [
             ("", { try self.evict(above: self.settings.evictAbove, to: self.settings.evictTo, making: incoming) }),
             ("evicting the older half", { try self.evict(above: 0, to: self.settings.evictTo / 2, making: incoming) }),
@@ -290,14 +307,19 @@ public final class RenderCache: Sendable {
         }
     }
 
-    private func insert(_ batch: [(RenderCacheKey, CachedRender, UInt64)]) throws {
+    /// Writes the batch; a write again of an entry the file holds at a young age by now (one
+    /// written again since it was queued) is left out.
+    private func insert(_ batch: [(QueuedWrite, UInt64)]) throws {
+        let line = refreshBelow.load(ordering: .relaxed)
         try environment.write { txn in
-            for (key, render, sequence) in batch {
-                if let previous = try txn.get(renders, key: key.bytes, { CachedRender.sequence(of: $0) }) ?? nil {
+            for (entry, sequence) in batch {
+                let key = entry.key.bytes
+                if let previous = try txn.get(renders, key: key, { CachedRender.sequence(of: $0) }) ?? nil {
+                    if entry.refreshing, previous >= line { continue }
                     try txn.delete(ages, key: sequenceKey(previous))
                 }
-                try txn.put(renders, key: key.bytes, value: render.encoded(sequence: sequence))
-                try txn.put(ages, key: sequenceKey(sequence), value: key.bytes)
+                try txn.put(renders, key: key, value: entry.render.encoded(sequence: sequence))
+                try txn.put(ages, key: sequenceKey(sequence), value: key)
             }
         }
     }
@@ -356,11 +378,12 @@ public final class RenderCache: Sendable {
         metrics.bytes.record(bytes)
         guard Double(bytes) > Double(settings.maxBytes) * settings.evictTo else {
             refreshBelow.store(0, ordering: .relaxed)
+            state.withLock { $0.refreshPlacedAt = nil }
             return
         }
         // Placing the line walks the oldest entries: again after a 32nd of them was written.
         let (next, placedAt) = state.withLock { ($0.nextSequence, $0.refreshPlacedAt) }
-        guard refreshBelow.load(ordering: .relaxed) == 0 || next - min(next, placedAt) >= UInt64(entries / 32) else { return }
+        if let placedAt, next - min(next, placedAt) < UInt64(entries / 32) { return }
         refreshBelow.store(try refreshLine(holding: bytes / 2) ?? 0, ordering: .relaxed)
         state.withLock { $0.refreshPlacedAt = next }
     }
