@@ -23,6 +23,8 @@ public final class RenderCache: Sendable {
         let render: CachedRender
         let refreshing: Bool
         var bytes: Int { render.bytes.readableBytes }
+        /// What its stored value takes: `CachedRender.encoded(sequence:)`.
+        var storedBytes: Int { 9 + render.contentType.utf8.count + bytes }
     }
 
     private struct State {
@@ -278,11 +280,13 @@ public final class RenderCache: Sendable {
     /// Large values need runs of contiguous free pages, and many small transactions can
     /// scatter the free pages so that `MDB_MAP_FULL` comes while live data is well under
     /// the mark. Then the oldest half goes and the batch is tried again; if even that
-    /// fails, the cache starts over empty rather than refusing every later write. Writes
-    /// again of entries stored replace what they take, so they make no room.
+    /// fails, the cache starts over empty rather than refusing every later write. A write
+    /// again needs room too until the pages of the copy it replaces can be reused, but when
+    /// the file has none for it, it is left out rather than make any.
     private func write(_ batch: [(QueuedWrite, UInt64)]) {
+        let pageSize = (try? environment.usage().pageSize) ?? 4096
         let incoming = batch.reduce(0) { sum, write in
-            write.0.refreshing ? sum : sum + write.0.bytes + write.0.key.bytes.count * 2 + 64
+            sum + Self.footprint(key: write.0.key.bytes.count, value: write.0.storedBytes, pageSize: pageSize)
         }
         let attempts: [(reason: String, makeRoom: () throws -> Void)] = [
             ("", { try self.evict(above: self.settings.evictAbove, to: self.settings.evictTo, making: incoming) }),
@@ -293,6 +297,11 @@ public final class RenderCache: Sendable {
             do {
                 try step.makeRoom()
                 try insert(batch)
+                return
+            } catch let error as LMDBError where error.isMapFull && batch.contains(where: { $0.0.refreshing }) {
+                // Writes again are optional: with no room for them they go, and make none.
+                let fresh = batch.filter { !$0.0.refreshing }
+                if !fresh.isEmpty { write(fresh) }
                 return
             } catch let error as LMDBError where error.isMapFull && attempt + 1 < attempts.count {
                 let next = attempts[attempt + 1].reason
