@@ -40,6 +40,11 @@ public final class RenderCache: Sendable {
         var nextSequence: UInt64 = 0
         /// `nextSequence` when the writer last placed `refreshBelow`; `nil` while it is not placed.
         var refreshPlacedAt: UInt64?
+
+        /// Whether a write again of `size` bytes fits the bounds of `keepIfOld`.
+        func admitsRefresh(of size: Int, _ settings: RenderCacheSettings) -> Bool {
+            queuedBytes + size <= settings.refreshQueueBytes && refreshCredit >= size
+        }
     }
 
     public let settings: RenderCacheSettings
@@ -47,6 +52,8 @@ public final class RenderCache: Sendable {
     private let renders: LMDBDatabase
     private let ages: LMDBDatabase
     private let meta: LMDBDatabase
+    /// The file's page size: what live data, room and footprints are counted in.
+    private let pageSize: Int
     private let writer: BlockingWorkPool
     private let readers: BlockingWorkPool
     private let state: Mutex<State>
@@ -66,6 +73,7 @@ public final class RenderCache: Sendable {
         renders = opened.renders
         ages = opened.ages
         meta = opened.meta
+        pageSize = try opened.environment.usage().pageSize
         writer = BlockingWorkPool(threads: 1, name: "cache-writer")
         readers = BlockingWorkPool(threads: settings.readerThreads, niceness: settings.readerNiceness, name: "cache-reader")
         metrics = RenderCacheMetrics(factory: metricsFactory)
@@ -183,7 +191,7 @@ public final class RenderCache: Sendable {
 
     /// Whether a write again of `size` bytes would be queued now: to copy an entry out only then.
     private func mayQueueRefresh(of size: Int) -> Bool {
-        state.withLock { $0.queuedBytes + size <= settings.refreshQueueBytes && $0.refreshCredit >= size }
+        state.withLock { $0.admitsRefresh(of: size, settings) }
     }
 
     /// Queues `render` for the writer, and returns the age it will be written at; `nil`
@@ -195,9 +203,7 @@ public final class RenderCache: Sendable {
         guard size <= settings.largestEntry else { return nil }
         let queued = state.withLock { state -> (age: UInt64, startDrain: Bool)? in
             if refreshing {
-                guard state.pending[key] == nil, state.queuedBytes + size <= settings.refreshQueueBytes,
-                    state.refreshCredit >= size
-                else { return nil }
+                guard state.pending[key] == nil, state.admitsRefresh(of: size, settings) else { return nil }
                 state.refreshCredit -= size
             } else {
                 state.refreshCredit = min(state.refreshCredit + size, settings.refreshCreditBytes)
@@ -230,8 +236,7 @@ public final class RenderCache: Sendable {
 
     /// Live entries and bytes (pages in use, not the data file's high-water mark).
     public func usage() throws -> (entries: Int, bytes: Int) {
-        let pageSize = try environment.usage().pageSize
-        return try environment.read { txn in
+        try environment.read { txn in
             (try txn.count(renders), (try txn.pages(renders) + txn.pages(ages)) * pageSize)
         }
     }
@@ -284,7 +289,6 @@ public final class RenderCache: Sendable {
     /// again needs room too until the pages of the copy it replaces can be reused, but when
     /// the file has none for it, it is left out rather than make any.
     private func write(_ batch: [(QueuedWrite, UInt64)]) {
-        let pageSize = (try? environment.usage().pageSize) ?? 4096
         let incoming = batch.reduce(0) { sum, write in
             sum + Self.footprint(key: write.0.key.bytes.count, value: write.0.storedBytes, pageSize: pageSize)
         }
@@ -348,7 +352,6 @@ public final class RenderCache: Sendable {
     /// When live data plus `incoming` bytes would pass `above` of the map, deletes the
     /// oldest entries until they fit under `to`.
     private func evict(above: Double, to: Double, making incoming: Int) throws {
-        let pageSize = try environment.usage().pageSize
         let limit = Double(settings.maxBytes)
         let evicted = try environment.write { txn in
             func liveBytes() throws -> Int { (try txn.pages(renders) + txn.pages(ages)) * pageSize + incoming }
@@ -400,8 +403,7 @@ public final class RenderCache: Sendable {
     /// The age of the entry at which the oldest entries take `bytes` of the file (counted
     /// as `usage()` counts, in pages); `nil` when all of them take less.
     private func refreshLine(holding bytes: Int) throws -> UInt64? {
-        let pageSize = try environment.usage().pageSize
-        return try environment.read { txn in
+        try environment.read { txn in
             try txn.withCursor(ages) { cursor in
                 var held = 0
                 var entry = try cursor.first()
