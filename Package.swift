@@ -10,6 +10,10 @@ let swiftSettings: [SwiftSetting] = [
 /// Tests import only what they use directly; member visibility checks stay on for Sources.
 let testSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
+/// Locks everywhere: NIO's pthread-based lock, which ThreadSanitizer sees (Swift's `Mutex`
+/// on Linux it does not, so every access under one reads to it as a race).
+let locks: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+
 let package = Package(
     name: "avatars",
     platforms: [.macOS(.v15)],
@@ -52,7 +56,7 @@ let package = Package(
         ),
         .target(
             name: "AvatarTestSupport",
-            dependencies: [
+            dependencies: [locks,
                 "CVipsProbe", "PostgresMetadata", "Purges", .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -63,7 +67,7 @@ let package = Package(
 
         .target(
             name: "AvatarCore",
-            dependencies: [
+            dependencies: [locks,
                 "CProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -71,10 +75,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: swiftSettings),
+        .target(name: "LMDB", dependencies: ["CLMDB", locks], swiftSettings: swiftSettings),
         .target(
             name: "RenderCache",
-            dependencies: [
+            dependencies: [locks,
                 "AvatarCore", "LMDB",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,7 +98,7 @@ let package = Package(
         ),
         .target(
             name: "S3",
-            dependencies: [
+            dependencies: [locks,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -114,12 +118,12 @@ let package = Package(
         ),
         .target(
             name: "AvatarMetadata",
-            dependencies: ["AvatarCore", "LMDB", "Purges"],
+            dependencies: [locks, "AvatarCore", "LMDB", "Purges"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Purges",
-            dependencies: [
+            dependencies: [locks,
                 "AvatarCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -133,7 +137,7 @@ let package = Package(
         ),
         .target(
             name: "PostgresMetadata",
-            dependencies: [
+            dependencies: [locks,
                 "Purges",
                 "AvatarCore", "AvatarMetadata",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -153,7 +157,7 @@ let package = Package(
         ),
         .target(
             name: "AvatarService",
-            dependencies: [
+            dependencies: [locks,
                 "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata", "DefaultAvatars",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -163,7 +167,7 @@ let package = Package(
         ),
         .target(
             name: "AvatarHTTP",
-            dependencies: [
+            dependencies: [locks,
                 "AvatarCore", "AvatarService", "AvatarMetadata", "AvatarAuth", "DefaultAvatars", "RenderPipeline",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -182,7 +186,7 @@ let package = Package(
         ),
         .target(
             name: "AvatarApp",
-            dependencies: [
+            dependencies: [locks,
                 "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata", "AvatarAuth",
                 "AvatarService", "AvatarHTTP", "S3", "PostgresMetadata", "DefaultAvatars", "CProcess", "Purges",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -217,13 +221,13 @@ let package = Package(
         ),
 
         // Tests. AvatarTestSupport holds the fixtures' location and an image probe.
-        .testTarget(name: "AvatarCoreTests", dependencies: ["AvatarCore", "AvatarTestSupport"], swiftSettings: testSettings),
+        .testTarget(name: "AvatarCoreTests", dependencies: ["AvatarCore", "AvatarTestSupport", locks], swiftSettings: testSettings),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: testSettings),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: testSettings),
         .testTarget(
             name: "PurgesTests",
             dependencies: [
-                "Purges", "AvatarCore", "AvatarMetadata", "AvatarTestSupport",
+                "Purges", "AvatarCore", "AvatarMetadata", "AvatarTestSupport", locks,
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -262,7 +266,7 @@ let package = Package(
             swiftSettings: testSettings
         ),
         .testTarget(
-            name: "AvatarMetadataTests", dependencies: ["AvatarMetadata", "AvatarCore", "AvatarTestSupport"],
+            name: "AvatarMetadataTests", dependencies: ["AvatarMetadata", "AvatarCore", "AvatarTestSupport", locks],
             swiftSettings: testSettings
         ),
         .testTarget(
@@ -288,7 +292,7 @@ let package = Package(
             name: "AvatarServiceTests",
             dependencies: [
                 "AvatarService", "AvatarCore", "RenderPipeline", "RenderCache", "OriginalStorage", "AvatarMetadata",
-                "AvatarTestSupport",
+                "AvatarTestSupport", locks,
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The counts of a running import, and how they read: a bar redrawn in place on a terminal,
 /// plain lines elsewhere (a log, CI).
@@ -21,16 +21,16 @@ public final class ImportProgress: Sendable {
         public var done: Int { imported + skipped + failed }
     }
 
-    private let counts: Mutex<Counts>
+    private let counts: NIOLockedValueBox<Counts>
     private let started: ContinuousClock.Instant
 
     public init(total: Int, started: ContinuousClock.Instant = .now) {
-        counts = Mutex(Counts(total: total))
+        counts = NIOLockedValueBox(Counts(total: total))
         self.started = started
     }
 
     public func record(_ outcome: Outcome) {
-        counts.withLock { counts in
+        counts.withLockedValue { counts in
             switch outcome {
             case .imported: counts.imported += 1
             case .skipped: counts.skipped += 1
@@ -39,7 +39,7 @@ public final class ImportProgress: Sendable {
         }
     }
 
-    public var now: Counts { counts.withLock { $0 } }
+    public var now: Counts { counts.withLockedValue { $0 } }
 
     /// Seconds since the import started.
     public var elapsed: Double {

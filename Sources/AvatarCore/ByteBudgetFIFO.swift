@@ -6,7 +6,7 @@ import NIOCore
 ///
 /// A removed value's place in the order keeps its cost until eviction reaches it, since
 /// the place keeps its key alive until then: the budget bounds everything held.
-public struct ByteBudgetFIFO<Key: Hashable, Value> {
+public struct ByteBudgetFIFO<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         let value: Value
         /// When it was added: which place in `order` is its own.

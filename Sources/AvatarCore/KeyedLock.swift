@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Turns per key for async work: `withLock(key)` runs its body while fewer than `capacity`
 /// other bodies for an equal key run in this process, in the order they asked. Waiting is
@@ -26,7 +26,7 @@ public final class KeyedLock<Key: Hashable & Sendable>: Sendable {
     public let capacity: Int
     public let maxWaiting: Int
     public let maxWait: Duration
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     public init(capacity: Int = 1, maxWaiting: Int, maxWait: Duration) {
         self.capacity = max(1, capacity)
@@ -57,7 +57,7 @@ public final class KeyedLock<Key: Hashable & Sendable>: Sendable {
     private func acquire(_ key: Key) async throws(AvatarError) {
         let (capacity, maxWaiting) = (capacity, maxWaiting)
         let granted = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let admission = state.withLock { state -> Admission in
+            let admission = state.withLockedValue { state -> Admission in
                 var turns = state.keys[key] ?? Turns()
                 if turns.running < capacity {
                     turns.running += 1
@@ -87,7 +87,7 @@ public final class KeyedLock<Key: Hashable & Sendable>: Sendable {
 
     /// Keeps `timer` with waiter `id`, or cancels it when the waiter's turn has already come.
     private func attach(_ timer: Task<Void, Never>, to key: Key, _ id: Int) {
-        let queued = state.withLock { state -> Bool in
+        let queued = state.withLockedValue { state -> Bool in
             guard var turns = state.keys[key], let position = turns.waiting.firstIndex(where: { $0.id == id }) else {
                 return false
             }
@@ -100,7 +100,7 @@ public final class KeyedLock<Key: Hashable & Sendable>: Sendable {
 
     /// Takes waiter `id` out of the queue, if it is still there, and tells it no.
     private func giveUp(_ key: Key, _ id: Int) {
-        let waiter = state.withLock { state -> Waiter? in
+        let waiter = state.withLockedValue { state -> Waiter? in
             guard var turns = state.keys[key], let position = turns.waiting.firstIndex(where: { $0.id == id }) else {
                 return nil
             }
@@ -112,7 +112,7 @@ public final class KeyedLock<Key: Hashable & Sendable>: Sendable {
     }
 
     private func release(_ key: Key) {
-        let next = state.withLock { state -> Waiter? in
+        let next = state.withLockedValue { state -> Waiter? in
             guard var turns = state.keys[key] else { return nil }
             guard !turns.waiting.isEmpty else {
                 turns.running -= 1

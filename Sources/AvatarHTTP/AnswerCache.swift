@@ -4,7 +4,7 @@ import HTTPTypes
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// `200` answers the event loop gave, kept encoded by request target so the next request
 /// for the target skips parsing, deciding and encoding. A cache of `AnswerDecision`, not
@@ -32,17 +32,17 @@ final class AnswerCache: Sendable {
     /// bookkeeping, rounded up.
     private static let entryOverhead = 512
 
-    private let entries: Mutex<ByteBudgetFIFO<String, Entry>>
+    private let entries: NIOLockedValueBox<ByteBudgetFIFO<String, Entry>>
 
     init(budget: Int) {
-        entries = Mutex(ByteBudgetFIFO(budget: budget))
+        entries = NIOLockedValueBox(ByteBudgetFIFO(budget: budget))
     }
 
     /// What the entries cost now, in bytes.
-    var bytes: Int { entries.withLock { $0.bytes } }
+    var bytes: Int { entries.withLockedValue { $0.bytes } }
 
     func entry(for target: String) -> Entry? {
-        entries.withLock { $0.get(target) }
+        entries.withLockedValue { $0.get(target) }
     }
 
     /// Keeps `answer`, a `200` decided about `shown` from `record`, for `target`.
@@ -57,11 +57,11 @@ final class AnswerCache: Sendable {
             hash: hash, record: record, shown: shown, recordsMayLag: recordsMayLag, route: route, contentLength: length,
             head: head)
         let cost = target.utf8.count + head.capacity + Self.entryOverhead
-        entries.withLock { $0.add(entry, for: target, cost: cost) }
+        entries.withLockedValue { $0.add(entry, for: target, cost: cost) }
     }
 
     func remove(_ target: String) {
-        entries.withLock { $0.remove(target) }
+        entries.withLockedValue { $0.remove(target) }
     }
 
     /// `head` as `HTTPResponseEncoder` writes it, without the empty line that ends it.

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -14,13 +14,13 @@ package enum HTTPDate {
     /// The current second's date, for `Date` headers: formatted once a second, not per response.
     static func now() -> String {
         let second = Int(Date().timeIntervalSince1970)
-        if let text = current.withLock({ $0.second == second ? $0.text : nil }) { return text }
+        if let text = current.withLockedValue({ $0.second == second ? $0.text : nil }) { return text }
         let text = format(Date(timeIntervalSince1970: TimeInterval(second)))
-        current.withLock { $0 = (second, text) }
+        current.withLockedValue { $0 = (second, text) }
         return text
     }
 
-    private static let current = Mutex<(second: Int, text: String)>((-1, ""))
+    private static let current = NIOLockedValueBox<(second: Int, text: String)>((-1, ""))
 
     package static func format(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))

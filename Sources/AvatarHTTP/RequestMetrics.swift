@@ -1,5 +1,5 @@
 import CoreMetrics
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Counts requests by route, method and status and times them by route, on the
 /// application's own metrics factory. Shared by the router's middleware and the cache-hit
@@ -21,7 +21,7 @@ final class RequestMetrics: Sendable {
     private let answers: [AnswerPath: Counter]
     /// Made once per label set: making them through the factory on every request costs a
     /// registry lookup under a lock.
-    private let made = Mutex<[Key: (Counter, Timer)]>([:])
+    private let made = NIOLockedValueBox<[Key: (Counter, Timer)]>([:])
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -44,7 +44,7 @@ final class RequestMetrics: Sendable {
     }
 
     private func handles(_ key: Key) -> (Counter, Timer) {
-        if let found = made.withLock({ $0[key] }) { return found }
+        if let found = made.withLockedValue({ $0[key] }) { return found }
         let handles = (
             Counter(
                 label: "avatars_http_requests_total",
@@ -52,7 +52,7 @@ final class RequestMetrics: Sendable {
                 factory: factory),
             Timer(label: "avatars_http_request_duration_seconds", dimensions: [("route", key.route)], factory: factory)
         )
-        made.withLock { $0[key] = handles }
+        made.withLockedValue { $0[key] = handles }
         return handles
     }
 }

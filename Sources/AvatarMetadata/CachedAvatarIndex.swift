@@ -1,5 +1,6 @@
 import AvatarCore
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// A node's short-lived copy of avatar records in front of a shared index: known and
@@ -32,8 +33,8 @@ public final class CachedAvatarIndex: AvatarIndex {
     private let lifetime: Duration
     private let maxEntries: Int
     private let maxRefreshes: Int
-    private let state = Mutex(State())
-    private let following: Atomic<Bool>
+    private let state = NIOLockedValueBox(State())
+    private let following: Synchronization.Atomic<Bool>
     private let now: @Sendable () -> ContinuousClock.Instant
 
     /// `othersWrite`: whether processes other than this one change `base`, so that the copy
@@ -48,7 +49,7 @@ public final class CachedAvatarIndex: AvatarIndex {
         self.lifetime = lifetime
         self.maxEntries = maxEntries
         self.maxRefreshes = maxRefreshes
-        following = Atomic(!othersWrite)
+        following = Synchronization.Atomic(!othersWrite)
     }
 
     public var recordsMayLag: Bool { !following.load(ordering: .relaxed) }
@@ -61,15 +62,15 @@ public final class CachedAvatarIndex: AvatarIndex {
 
     public func record(for hash: AvatarHash) async throws(AvatarError) -> AvatarRecord? {
         if let cached = recordInMemory(for: hash) { return cached }
-        let (now, generation) = (self.now(), state.withLock { $0.generation })
+        let (now, generation) = (self.now(), state.withLockedValue { $0.generation })
         let record = try await base.record(for: hash)
-        state.withLock { keep(record, for: hash, readAt: now, generation: generation, in: &$0) }
+        state.withLockedValue { keep(record, for: hash, readAt: now, generation: generation, in: &$0) }
         return record
     }
 
     public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? {
         let now = self.now()
-        let (cached, refresh) = state.withLock { state -> (Entry?, UInt64?) in
+        let (cached, refresh) = state.withLockedValue { state -> (Entry?, UInt64?) in
             guard var entry = state.entries[hash], entry.expires > now else { return (nil, nil) }
             guard now >= entry.refreshAfter, !entry.refreshing, state.refreshesInFlight < maxRefreshes else {
                 return (entry, nil)
@@ -93,7 +94,7 @@ public final class CachedAvatarIndex: AvatarIndex {
         let now = self.now()
         let read: AvatarRecord??
         do { read = .some(try await base.record(for: hash)) } catch { read = nil }
-        state.withLock { state in
+        state.withLockedValue { state in
             state.refreshesInFlight -= 1
             if case .some(let record) = read { keep(record, for: hash, readAt: now, generation: generation, in: &state) }
         }
@@ -140,7 +141,7 @@ public final class CachedAvatarIndex: AvatarIndex {
 
     /// Forgets what is cached for `hash`, e.g. because another node changed it.
     public func invalidate(_ hash: AvatarHash) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.entries[hash] = nil
             state.generation &+= 1
         }
@@ -148,7 +149,7 @@ public final class CachedAvatarIndex: AvatarIndex {
 
     /// Forgets everything, e.g. after change notifications may have been missed.
     public func invalidateAll() {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.entries.removeAll()
             state.generation &+= 1
         }

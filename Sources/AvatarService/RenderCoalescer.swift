@@ -1,5 +1,5 @@
 import RenderCache
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Makes concurrent requests for the same uncached render share one original read and one
 /// libvips render. The shared work runs in its own task, so a client that leaves does not
@@ -19,7 +19,7 @@ final class RenderCoalescer: Sendable {
         var nextID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Joins the render in flight for `key`, or answers from `recheck` (a render that
     /// finished meanwhile), or starts `make`.
@@ -27,7 +27,7 @@ final class RenderCoalescer: Sendable {
         _ key: RenderCacheKey, recheck: () -> CachedRender?,
         make: @escaping @Sendable () async throws -> CachedRender
     ) async throws -> CachedRender {
-        let found = state.withLock { state -> Found in
+        let found = state.withLockedValue { state -> Found in
             if var flight = state.flights[key] {
                 flight.waiters += 1
                 state.flights[key] = flight
@@ -59,7 +59,7 @@ final class RenderCoalescer: Sendable {
     /// A requester of flight `id` has gone; the last one to go cancels it and forgets it, so
     /// that the next request starts afresh rather than joining cancelled work.
     private func leave(_ key: RenderCacheKey, _ id: Int) {
-        let abandoned = state.withLock { state -> Task<CachedRender, any Error>? in
+        let abandoned = state.withLockedValue { state -> Task<CachedRender, any Error>? in
             guard var flight = state.flights[key], flight.id == id else { return nil }
             flight.waiters -= 1
             guard flight.waiters == 0 else {
@@ -74,7 +74,7 @@ final class RenderCoalescer: Sendable {
 
     /// Flight `id` has finished; forget it unless it was already forgotten (and maybe replaced).
     private func land(_ key: RenderCacheKey, _ id: Int) {
-        state.withLock { state in
+        state.withLockedValue { state in
             if state.flights[key]?.id == id { state.flights[key] = nil }
         }
     }

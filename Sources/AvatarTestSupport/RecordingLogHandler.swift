@@ -1,17 +1,17 @@
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A log handler that keeps every message, so tests can assert on what was logged.
 public struct RecordingLogHandler: LogHandler {
     /// The messages logged so far, shared by every copy of the handler.
     public final class Records: Sendable {
-        private let lines = Mutex<[(Logger.Level, String)]>([])
+        private let lines = NIOLockedValueBox<[(Logger.Level, String)]>([])
 
         public init() {}
 
-        public var all: [(level: Logger.Level, message: String)] { lines.withLock { $0.map { ($0.0, $0.1) } } }
+        public var all: [(level: Logger.Level, message: String)] { lines.withLockedValue { $0.map { ($0.0, $0.1) } } }
 
-        func append(_ level: Logger.Level, _ line: String) { lines.withLock { $0.append((level, line)) } }
+        func append(_ level: Logger.Level, _ line: String) { lines.withLockedValue { $0.append((level, line)) } }
     }
 
     public let records: Records

@@ -1,6 +1,6 @@
 import CLMDB
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One LMDB environment: a memory-mapped file holding named databases.
 ///
@@ -23,7 +23,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
         }
     }
 
-    private let state: Mutex<OpaquePointer?>
+    private let state: NIOLockedValueBox<OpaquePointer?>
     /// The directory holding `data.mdb` and `lock.mdb`.
     public let path: String
 
@@ -44,7 +44,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
             mdb_env_close(env)
             throw error
         }
-        self.state = Mutex(env)
+        self.state = NIOLockedValueBox(env)
         self.path = path
     }
 
@@ -54,7 +54,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Closes the environment; every later call throws. Call it once no transaction is open.
     public func close() {
-        state.withLock { handle in
+        state.withLockedValue { handle in
             if let open = handle { mdb_env_close(open) }
             handle = nil
         }
@@ -62,7 +62,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// The handle while the environment is open.
     private func handle() throws -> OpaquePointer {
-        guard let handle = state.withLock({ $0 }) else {
+        guard let handle = state.withLockedValue({ $0 }) else {
             throw LMDBError(code: EINVAL, operation: "environment used after it closed")
         }
         return handle

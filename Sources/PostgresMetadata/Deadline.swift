@@ -1,5 +1,5 @@
 import AvatarCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs `operation`, giving up after `limit` with `DeadlinePassed`: postgres-nio's own pool
 /// keeps waiting for a connection far longer while the server is down.
@@ -30,10 +30,10 @@ func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendab
 
 /// Resumes a continuation with whichever result arrives first.
 private final class Outcome<T: Sendable>: Sendable {
-    private let state = Mutex<(CheckedContinuation<T, any Error>?, Result<T, any Error>?, Bool)>((nil, nil, false))
+    private let state = NIOLockedValueBox<(CheckedContinuation<T, any Error>?, Result<T, any Error>?, Bool)>((nil, nil, false))
 
     func attach(_ continuation: CheckedContinuation<T, any Error>) {
-        let early = state.withLock { state -> Result<T, any Error>? in
+        let early = state.withLockedValue { state -> Result<T, any Error>? in
             if state.2 { return state.1 }
             state.0 = continuation
             return nil
@@ -44,7 +44,7 @@ private final class Outcome<T: Sendable>: Sendable {
     /// Returns whether this result was the first.
     @discardableResult
     func finish(_ result: Result<T, any Error>) -> Bool {
-        let (first, continuation) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?) in
+        let (first, continuation) = state.withLockedValue { state -> (Bool, CheckedContinuation<T, any Error>?) in
             guard !state.2 else { return (false, nil) }
             state.2 = true
             defer { state.0 = nil }

@@ -6,7 +6,7 @@ import CoreMetrics
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Sends pending purges: at once after a change on this node (`wake()`), and every second
 /// whatever any node left due, so a purge whose node stopped is sent by another or after a
@@ -198,11 +198,11 @@ public final class PurgeSender: Service, Sendable {
             .increment(by: purges)
     }
 
-    private let lastReport = Mutex(ContinuousClock.now - .seconds(2))
+    private let lastReport = NIOLockedValueBox(ContinuousClock.now - .seconds(2))
 
     /// Updates the backlog gauges, at most once a second however long a round runs.
     private func reportEverySecond() async {
-        let due = lastReport.withLock { last in
+        let due = lastReport.withLockedValue { last in
             guard ContinuousClock.now - last >= .seconds(1) else { return false }
             last = .now
             return true

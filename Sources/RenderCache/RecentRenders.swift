@@ -6,10 +6,10 @@ import NIOCore
 /// event loop. Bytes are counted as the buffers' capacity, which NIO rounds up to a power
 /// of two, so the budget is what the memory costs. Renders are immutable under their
 /// key, so a render kept here is always the one LMDB has or had.
-struct RecentRenders {
+struct RecentRenders: Sendable {
     /// A render kept, with its age in the cache file (the write sequence it was stored
     /// under), so a hit from memory can tell when the file is about to evict it.
-    struct Kept: Equatable {
+    struct Kept: Equatable, Sendable {
         let render: CachedRender
         let age: UInt64
     }

@@ -4,6 +4,7 @@ import Foundation
 import LMDB
 import Logging
 import NIOCore
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// A node's LMDB cache of encoded renders, bounded by `cache.maxBytes`, surviving restarts.
@@ -56,13 +57,13 @@ public final class RenderCache: Sendable {
     private let pageSize: Int
     private let writer: BlockingWorkPool
     private let readers: BlockingWorkPool
-    private let state: Mutex<State>
-    private let recent: Mutex<RecentRenders>
+    private let state: NIOLockedValueBox<State>
+    private let recent: NIOLockedValueBox<RecentRenders>
     /// Keys of renders made once and not yet cached (`CacheAdmission.whenAskedAgain`): 512 KiB.
-    private let seenOnce = Mutex(SeenOnce(slotCount: 1 << 16))
+    private let seenOnce = NIOLockedValueBox(SeenOnce(slotCount: 1 << 16))
     /// Entries of a lower age (write sequence) are the oldest the next evictions would take:
     /// read, they are written again. 0 while live data is under `evictTo`, when no eviction is near.
-    private let refreshBelow = Atomic<UInt64>(0)
+    private let refreshBelow = Synchronization.Atomic<UInt64>(0)
     private let metrics: RenderCacheMetrics
     private let logger: Logger
 
@@ -82,8 +83,8 @@ public final class RenderCache: Sendable {
         let lastSequence = try opened.environment.read { txn in
             try txn.withCursor(ages) { try $0.last().flatMap { CachedRender.sequence(of: $0.key) } }
         }
-        state = Mutex(State(nextSequence: (lastSequence ?? 0) + 1))
-        recent = Mutex(RecentRenders(budget: settings.memoryBytes))
+        state = NIOLockedValueBox(State(nextSequence: (lastSequence ?? 0) + 1))
+        recent = NIOLockedValueBox(RecentRenders(budget: settings.memoryBytes))
         try publishUsage()
     }
 
@@ -95,7 +96,7 @@ public final class RenderCache: Sendable {
             metrics.lookedUp(key, found: true)
             return pending
         }
-        guard keepsInMemory(key), let kept = recent.withLock({ $0.get(key) }) else { return nil }
+        guard keepsInMemory(key), let kept = recent.withLockedValue({ $0.get(key) }) else { return nil }
         metrics.lookedUp(key, found: true)
         keepIfOld(kept.render, age: kept.age, for: key)
         return kept.render
@@ -110,7 +111,7 @@ public final class RenderCache: Sendable {
         }
         metrics.lookedUp(key, found: found != nil)
         guard let (render, age) = found else { return nil }
-        if keepsInMemory(key) { recent.withLock { $0.add(render, age: age, for: key) } }
+        if keepsInMemory(key) { recent.withLockedValue { $0.add(render, age: age, for: key) } }
         keepIfOld(render, age: age, for: key)
         return render
     }
@@ -152,7 +153,7 @@ public final class RenderCache: Sendable {
         guard age < refreshBelow.load(ordering: .relaxed), let written = enqueue(render, for: key, refreshing: true) else {
             return
         }
-        recent.withLock { $0.aged(key, to: written) }
+        recent.withLockedValue { $0.aged(key, to: written) }
         metrics.keptInUse.increment()
     }
 
@@ -179,19 +180,19 @@ public final class RenderCache: Sendable {
 
     /// A render queued for writing but not yet committed.
     public func pending(_ key: RenderCacheKey) -> CachedRender? {
-        state.withLock { $0.pending[key] }
+        state.withLockedValue { $0.pending[key] }
     }
 
     /// Queues `render` for writing; it is answered from memory until the write commits.
     /// Renders over `settings.largestEntry` are not cached, nor those `admission` keeps out.
     public func store(_ render: CachedRender, for key: RenderCacheKey, admission: CacheAdmission = .always) {
-        if case .whenAskedAgain = admission, !seenOnce.withLock({ $0.admits(key) }) { return }
+        if case .whenAskedAgain = admission, !seenOnce.withLockedValue({ $0.admits(key) }) { return }
         _ = enqueue(render, for: key, refreshing: false)
     }
 
     /// Whether a write again of `size` bytes would be queued now: to copy an entry out only then.
     private func mayQueueRefresh(of size: Int) -> Bool {
-        state.withLock { $0.admitsRefresh(of: size, settings) }
+        state.withLockedValue { $0.admitsRefresh(of: size, settings) }
     }
 
     /// Queues `render` for the writer, and returns the age it will be written at; `nil`
@@ -201,7 +202,7 @@ public final class RenderCache: Sendable {
     private func enqueue(_ render: CachedRender, for key: RenderCacheKey, refreshing: Bool) -> UInt64? {
         let size = render.bytes.readableBytes
         guard size <= settings.largestEntry else { return nil }
-        let queued = state.withLock { state -> (age: UInt64, startDrain: Bool)? in
+        let queued = state.withLockedValue { state -> (age: UInt64, startDrain: Bool)? in
             if refreshing {
                 guard state.pending[key] == nil, state.admitsRefresh(of: size, settings) else { return nil }
                 state.refreshCredit -= size
@@ -229,7 +230,7 @@ public final class RenderCache: Sendable {
 
     /// Waits until every queued write has been committed or dropped.
     public func flush() async throws {
-        while state.withLock({ $0.draining }) {
+        while state.withLockedValue({ $0.draining }) {
             try await Task.sleep(for: .milliseconds(2))
         }
     }
@@ -257,7 +258,7 @@ public final class RenderCache: Sendable {
     /// `largestEntry` bytes, so making room for it never empties much of the cache.
     private func drain() {
         while true {
-            let batch = state.withLock { state -> [(QueuedWrite, UInt64)] in
+            let batch = state.withLockedValue { state -> [(QueuedWrite, UInt64)] in
                 var bytes = 0
                 let taken = state.queue.prefix { entry in
                     defer { bytes += entry.bytes }
@@ -272,7 +273,7 @@ public final class RenderCache: Sendable {
             }
             guard !batch.isEmpty else { return }
             write(batch)
-            state.withLock { state in
+            state.withLockedValue { state in
                 for (entry, _) in batch where state.pending[entry.key] == entry.render { state.pending[entry.key] = nil }
             }
             try? publishUsage()
@@ -345,7 +346,7 @@ public final class RenderCache: Sendable {
             return count
         }
         try releaseFreedPages()
-        recent.withLock { $0.removeAll() }
+        recent.withLockedValue { $0.removeAll() }
         metrics.evictions.increment(by: removed)
     }
 
@@ -370,7 +371,7 @@ public final class RenderCache: Sendable {
             try releaseFreedPages()
             // Evictions are rare, and the evicted keys are only bytes here: the memory starts
             // over rather than keep renders LMDB no longer has.
-            recent.withLock { $0.removeAll() }
+            recent.withLockedValue { $0.removeAll() }
         }
         metrics.evictions.increment(by: evicted)
     }
@@ -390,14 +391,14 @@ public final class RenderCache: Sendable {
         metrics.bytes.record(bytes)
         guard Double(bytes) > Double(settings.maxBytes) * settings.evictTo else {
             refreshBelow.store(0, ordering: .relaxed)
-            state.withLock { $0.refreshPlacedAt = nil }
+            state.withLockedValue { $0.refreshPlacedAt = nil }
             return
         }
         // Placing the line walks the oldest entries: again after a 32nd of them was written.
-        let (next, placedAt) = state.withLock { ($0.nextSequence, $0.refreshPlacedAt) }
+        let (next, placedAt) = state.withLockedValue { ($0.nextSequence, $0.refreshPlacedAt) }
         if let placedAt, next - min(next, placedAt) < UInt64(entries / 32) { return }
         refreshBelow.store(try refreshLine(holding: bytes / 2) ?? 0, ordering: .relaxed)
-        state.withLock { $0.refreshPlacedAt = next }
+        state.withLockedValue { $0.refreshPlacedAt = next }
     }
 
     /// The age of the entry at which the oldest entries take `bytes` of the file (counted

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// At most `limit` operations at once; the rest wait their turn in arrival order.
 final class ConcurrencyLimit: Sendable {
@@ -7,10 +7,10 @@ final class ConcurrencyLimit: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     init(_ limit: Int) {
-        state = Mutex(State(available: max(1, limit)))
+        state = NIOLockedValueBox(State(available: max(1, limit)))
     }
 
     func run<T>(_ body: () async throws -> T) async throws -> T {
@@ -21,7 +21,7 @@ final class ConcurrencyLimit: Sendable {
 
     private func acquire() async {
         await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
+            let ready = state.withLockedValue { state -> Bool in
                 if state.available > 0 {
                     state.available -= 1
                     return true
@@ -34,7 +34,7 @@ final class ConcurrencyLimit: Sendable {
     }
 
     private func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let next = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             if state.waiters.isEmpty {
                 state.available += 1
                 return nil

@@ -1,6 +1,6 @@
 import AvatarCore
 import AvatarTestSupport
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 @Suite struct KeyedLockTests {
@@ -12,17 +12,17 @@ import Testing
             for index in 0..<20 {
                 group.addTask {
                     try await lock.withLock(index % 2) { () throws(AvatarError) in
-                        let now = running.value.withLock { $0 += 1; return $0 }
+                        let now = running.value.withLockedValue { $0 += 1; return $0 }
                         #expect(now <= 2)
-                        log.value.withLock { $0.append("\(index % 2)") }
+                        log.value.withLockedValue { $0.append("\(index % 2)") }
                         try? await Task.sleep(for: .milliseconds(2))
-                        running.value.withLock { $0 -= 1 }
+                        running.value.withLockedValue { $0 -= 1 }
                     }
                 }
             }
             try await group.waitForAll()
         }
-        #expect(log.value.withLock { $0.count } == 20)
+        #expect(log.value.withLockedValue { $0.count } == 20)
     }
 
     @Test func capacityLetsThatManyRunAtOnce() async throws {
@@ -32,15 +32,15 @@ import Testing
             for _ in 0..<12 {
                 group.addTask {
                     try await lock.withLock(7) { () throws(AvatarError) in
-                        running.value.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                        running.value.withLockedValue { $0.now += 1; $0.most = max($0.most, $0.now) }
                         try? await Task.sleep(for: .milliseconds(20))
-                        running.value.withLock { $0.now -= 1 }
+                        running.value.withLockedValue { $0.now -= 1 }
                     }
                 }
             }
             try await group.waitForAll()
         }
-        #expect(running.value.withLock { $0.most } == 3)
+        #expect(running.value.withLockedValue { $0.most } == 3)
     }
 
     @Test func aFullQueueAndALongWaitAreRefusedAsOverload() async throws {
@@ -60,9 +60,9 @@ import Testing
                     waiters.addTask {
                         do {
                             try await lock.withLock(1) { () throws(AvatarError) in }
-                            outcomes.value.withLock { $0.append("ran") }
+                            outcomes.value.withLockedValue { $0.append("ran") }
                         } catch {
-                            outcomes.value.withLock { $0.append((error as? AvatarError) == .overloaded ? "overloaded" : "\(error)") }
+                            outcomes.value.withLockedValue { $0.append((error as? AvatarError) == .overloaded ? "overloaded" : "\(error)") }
                         }
                     }
                 }
@@ -70,7 +70,7 @@ import Testing
             // Two found the queue full at once; the two queued gave up after 200 ms, while the key was still held.
             release.open()
         }
-        #expect(outcomes.value.withLock { $0 } == ["overloaded", "overloaded", "overloaded", "overloaded"])
+        #expect(outcomes.value.withLockedValue { $0 } == ["overloaded", "overloaded", "overloaded", "overloaded"])
         // A turn that comes in time is not refused later by its timer, and the key is free again afterwards.
         let quick = KeyedLock<Int>(maxWaiting: 2, maxWait: .seconds(30))
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -87,6 +87,6 @@ import Testing
 
 /// A mutex tasks can share.
 final class Shared<Value: Sendable>: Sendable {
-    let value: Mutex<Value>
-    init(_ initial: Value) { value = Mutex(initial) }
+    let value: NIOLockedValueBox<Value>
+    init(_ initial: Value) { value = NIOLockedValueBox(initial) }
 }

@@ -1,7 +1,7 @@
 import AvatarCore
 import AvatarTestSupport
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import AvatarMetadata
@@ -86,9 +86,9 @@ import Testing
 /// Time that passes only when a test moves it, so lifetimes are tested without waiting for them.
 private final class HandMovedClock: Sendable {
     private let start = ContinuousClock.now
-    private let elapsed = Mutex(Duration.zero)
+    private let elapsed = NIOLockedValueBox(Duration.zero)
 
-    var now: ContinuousClock.Instant { start + elapsed.withLock { $0 } }
+    var now: ContinuousClock.Instant { start + elapsed.withLockedValue { $0 } }
 
-    func move(to time: Duration) { elapsed.withLock { $0 = time } }
+    func move(to time: Duration) { elapsed.withLockedValue { $0 = time } }
 }

@@ -2,15 +2,15 @@ import AvatarCore
 import AvatarTestSupport
 @testable import AvatarMetadata
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Lock files exclude changes of a hash between holders that share nothing but the folder,
 /// as a server and `avatars check` in two processes do.
 @Suite struct ChangeLockFilesTests {
     final class Log: Sendable {
-        let entries = Mutex<[String]>([])
-        func add(_ entry: String) { entries.withLock { $0.append(entry) } }
+        let entries = NIOLockedValueBox<[String]>([])
+        func add(_ entry: String) { entries.withLockedValue { $0.append(entry) } }
     }
 
     @Test func twoHoldersOfOneFolderTakeTurnsAndAWaitPastItsDeadlineIsOverload() async throws {
@@ -32,7 +32,7 @@ import Testing
             }
             try await group.waitForAll()
         }
-        #expect(log.entries.withLock { $0 } == ["first in", "first out", "second in"])
+        #expect(log.entries.withLockedValue { $0 } == ["first in", "first out", "second in"])
 
         let holding = Gate(), release = Gate()
         await withTaskGroup(of: Void.self) { group in

@@ -4,18 +4,18 @@ import AvatarService
 import AvatarTestSupport
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import OriginalStorage
 import Prometheus
 import RenderCache
 import RenderPipeline
-import Synchronization
 import Testing
 
 /// An embedded index that runs `interleave` once, just before the next change takes its
 /// turn: another change that lands while the first was working out what to save.
 final class InterleavingIndex: AvatarIndex {
     let base: EmbeddedAvatarIndex
-    let interleave = Mutex<(@Sendable () async -> Void)?>(nil)
+    let interleave = NIOLockedValueBox<(@Sendable () async -> Void)?>(nil)
 
     init(_ base: EmbeddedAvatarIndex) { self.base = base }
 
@@ -29,7 +29,7 @@ final class InterleavingIndex: AvatarIndex {
     func exclusively<T: Sendable>(_ hash: AvatarHash, _ body: @escaping @Sendable () async throws(AvatarError) -> T)
         async throws(AvatarError) -> T
     {
-        if let interleave = interleave.withLock({ pending in defer { pending = nil }; return pending }) { await interleave() }
+        if let interleave = interleave.withLockedValue({ pending in defer { pending = nil }; return pending }) { await interleave() }
         return try await base.exclusively(hash, body)
     }
 }
@@ -52,7 +52,7 @@ final class InterleavingIndex: AvatarIndex {
 
         let first = try await service.upload(try Fixtures.bytes("quadrants.png"), for: hash, rating: .g, crop: .centre)
         let photo = try Fixtures.bytes("photo.jpg")
-        index.interleave.withLock { $0 = { _ = try? await service.upload(photo, for: hash, rating: .g, crop: .centre) } }
+        index.interleave.withLockedValue { $0 = { _ = try? await service.upload(photo, for: hash, rating: .g, crop: .centre) } }
         await #expect(throws: AvatarError.conflict) {
             try await service.recrop(hash, to: .box(CropBox(x: 0, y: 0, width: 100, height: 50)!))
         }

@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import CoreMetrics
+import NIOConcurrencyHelpers
 import Synchronization
 import Testing
 
@@ -95,14 +96,14 @@ import Testing
     /// which a round shared by both targets could not do.
     @Test func aStalledTargetNeverDelaysAnother() async throws {
         let released = Atomic(false)
-        let arrivals = Mutex<[ContinuousClock.Instant]>([])
+        let arrivals = NIOLockedValueBox<[ContinuousClock.Instant]>([])
         let router = Router()
         router.post("/stalled") { _, _ -> Response in
             while !released.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(50)) }
             return Response(status: .noContent)
         }
         router.post("/ok") { _, _ -> Response in
-            arrivals.withLock { $0.append(.now) }
+            arrivals.withLockedValue { $0.append(.now) }
             return Response(status: .noContent)
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -127,10 +128,10 @@ import Testing
                 sender.wake()
                 try await Task.sleep(for: .milliseconds(300))
             }
-            while arrivals.withLock({ $0.count }) < 3, ContinuousClock.now - first < .seconds(15) {
+            while arrivals.withLockedValue({ $0.count }) < 3, ContinuousClock.now - first < .seconds(15) {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(arrivals.withLock { $0.count } == 3, "every change reached the working target while the other stalled")
+            #expect(arrivals.withLockedValue { $0.count } == 3, "every change reached the working target while the other stalled")
             released.store(true, ordering: .relaxed)
             running.cancel()
             _ = try? await running.value
