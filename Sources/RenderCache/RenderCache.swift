@@ -64,6 +64,9 @@ public final class RenderCache: Sendable {
     /// Entries of a lower age (write sequence) are the oldest the next evictions would take:
     /// read, they are written again. 0 while live data is under `evictTo`, when no eviction is near.
     private let refreshBelow = Synchronization.Atomic<UInt64>(0)
+    /// How many writes are pending, published under the `state` lock: a hit when nothing is
+    /// queued (most of them) looks no further, and takes no lock the writer holds.
+    private let pendingCount = Synchronization.Atomic<Int>(0)
     private let metrics: RenderCacheMetrics
     private let logger: Logger
 
@@ -180,7 +183,8 @@ public final class RenderCache: Sendable {
 
     /// A render queued for writing but not yet committed.
     public func pending(_ key: RenderCacheKey) -> CachedRender? {
-        state.withLockedValue { $0.pending[key] }
+        guard pendingCount.load(ordering: .acquiring) > 0 else { return nil }
+        return state.withLockedValue { $0.pending[key] }
     }
 
     /// Queues `render` for writing; it is answered from memory until the write commits.
@@ -210,6 +214,7 @@ public final class RenderCache: Sendable {
                 state.refreshCredit = min(state.refreshCredit + size, settings.refreshCreditBytes)
             }
             state.pending[key] = render
+            pendingCount.store(state.pending.count, ordering: .releasing)
             state.queue.append(QueuedWrite(key: key, render: render, refreshing: refreshing))
             state.queuedBytes += size
             defer { state.draining = true }
@@ -275,6 +280,7 @@ public final class RenderCache: Sendable {
             write(batch)
             state.withLockedValue { state in
                 for (entry, _) in batch where state.pending[entry.key] == entry.render { state.pending[entry.key] = nil }
+                pendingCount.store(state.pending.count, ordering: .releasing)
             }
             try? publishUsage()
         }
