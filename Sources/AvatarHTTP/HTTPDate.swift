@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -10,17 +9,6 @@ import Glibc
 package enum HTTPDate {
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-    /// The current second's date, for `Date` headers: formatted once a second, not per response.
-    static func now() -> String {
-        let second = Int(Date().timeIntervalSince1970)
-        if let text = current.withLockedValue({ $0.second == second ? $0.text : nil }) { return text }
-        let text = format(Date(timeIntervalSince1970: TimeInterval(second)))
-        current.withLockedValue { $0 = (second, text) }
-        return text
-    }
-
-    private static let current = NIOLockedValueBox<(second: Int, text: String)>((-1, ""))
 
     package static func format(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))

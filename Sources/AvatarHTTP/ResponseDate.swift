@@ -1,22 +1,36 @@
+import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
-import NIOConcurrencyHelpers
 
-/// The one clock of `Date` on every response: `HTTPDate.now()`, stamped on each head as
-/// the connection writes it, and written as an encoded line after a replayed head.
+/// The one clock of `Date` on every response: stamped on each head as the connection writes
+/// it, and written as an encoded line after a replayed head. Made once a second, not per
+/// response, and read under one lock.
 enum ResponseDate {
-    private static let line = NIOLockedValueBox<(date: String, line: ByteBuffer)>(("", ByteBuffer()))
-
-    static func stamp(_ head: inout HTTPResponseHead) {
-        head.headers.replaceOrAdd(name: "Date", value: HTTPDate.now())
+    private struct Current {
+        var second: Int
+        var text: String
+        /// `Date: <text>` and the empty line that ends a head.
+        var line: ByteBuffer
     }
 
-    /// `Date: <now>` and the empty line that ends a head, made once per second.
+    private static let current = NIOLockedValueBox(Current(second: -1, text: "", line: ByteBuffer()))
+
+    static func stamp(_ head: inout HTTPResponseHead) {
+        head.headers.replaceOrAdd(name: "Date", value: now().text)
+    }
+
+    /// `Date: <now>` and the empty line that ends a head.
     static func encodedLine() -> ByteBuffer {
-        let date = HTTPDate.now()
-        if let line = line.withLockedValue({ $0.date == date ? $0.line : nil }) { return line }
-        let made = ByteBuffer(string: "Date: \(date)\r\n\r\n")
-        line.withLockedValue { $0 = (date, made) }
+        now().line
+    }
+
+    private static func now() -> Current {
+        let second = Int(Date().timeIntervalSince1970)
+        if let found = current.withLockedValue({ $0.second == second ? $0 : nil }) { return found }
+        let text = HTTPDate.format(Date(timeIntervalSince1970: TimeInterval(second)))
+        let made = Current(second: second, text: text, line: ByteBuffer(string: "Date: \(text)\r\n\r\n"))
+        current.withLockedValue { $0 = made }
         return made
     }
 }
