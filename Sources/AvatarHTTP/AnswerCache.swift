@@ -14,8 +14,9 @@ import NIOConcurrencyHelpers
 /// requests are always decided afresh. Bounded by `http.answerCacheBytes`, counting each
 /// entry's target and encoded head.
 final class AnswerCache: Sendable {
-    /// One encoded answer and what it was decided from.
-    struct Entry: Sendable {
+    /// One encoded answer and what it was decided from. A class: a hit takes it out of the
+    /// cache with one retain rather than one per field.
+    final class Entry: Sendable {
         let hash: AvatarHash
         let record: AvatarRecord?
         let shown: ShownImage
@@ -26,6 +27,14 @@ final class AnswerCache: Sendable {
         /// The status line and header fields as NIO's encoder writes them, up to where the
         /// `Date` line goes.
         let head: ByteBuffer
+
+        init(
+            hash: AvatarHash, record: AvatarRecord?, shown: ShownImage, recordsMayLag: Bool, route: AnswerRoute,
+            contentLength: Int, head: ByteBuffer
+        ) {
+            (self.hash, self.record, self.shown, self.recordsMayLag) = (hash, record, shown, recordsMayLag)
+            (self.route, self.contentLength, self.head) = (route, contentLength, head)
+        }
     }
 
     /// What an entry costs besides its target and head: the entry, its key and their
