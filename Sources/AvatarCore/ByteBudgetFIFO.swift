@@ -7,8 +7,8 @@ import NIOCore
 /// A removed value's place in the order keeps its cost until eviction reaches it, since
 /// the place keeps its key alive until then: the budget bounds everything held.
 public struct ByteBudgetFIFO<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private struct Entry {
-        let value: Value
+    @usableFromInline struct Entry: Sendable {
+        @usableFromInline let value: Value
         /// When it was added: which place in `order` is its own.
         let sequence: UInt64
     }
@@ -19,7 +19,9 @@ public struct ByteBudgetFIFO<Key: Hashable & Sendable, Value: Sendable>: Sendabl
         let cost: Int
     }
 
-    private var entries: [Key: Entry] = [:]
+    /// Internal rather than private so that `get`, the hit path, is specialized for its key
+    /// in the module that calls it: a generic lookup copies every key it probes.
+    @usableFromInline var entries: [Key: Entry] = [:]
     /// Every place, oldest first; a key removed and added again has two, of which only the
     /// one whose sequence its entry has is live.
     private var order = CircularBuffer<Place>()
@@ -41,7 +43,7 @@ public struct ByteBudgetFIFO<Key: Hashable & Sendable, Value: Sendable>: Sendabl
     public var placesKept: Int { order.count }
 
     /// The value kept under `key`, if any.
-    public func get(_ key: Key) -> Value? {
+    @inlinable public func get(_ key: Key) -> Value? {
         entries[key]?.value
     }
 
