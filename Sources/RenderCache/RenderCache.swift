@@ -64,8 +64,8 @@ public final class RenderCache: Sendable {
     /// Entries of a lower age (write sequence) are the oldest the next evictions would take:
     /// read, they are written again. 0 while live data is under `evictTo`, when no eviction is near.
     private let refreshBelow = Synchronization.Atomic<UInt64>(0)
-    /// How many writes are pending, published under the `state` lock: a hit when nothing is
-    /// queued (most of them) looks no further, and takes no lock the writer holds.
+    /// How many writes are pending, published under the `state` lock: a hit while nothing is
+    /// queued looks no further, and does not take the lock the writer takes for every batch.
     private let pendingCount = Synchronization.Atomic<Int>(0)
     private let metrics: RenderCacheMetrics
     private let logger: Logger

@@ -97,7 +97,7 @@ import Testing
             let port = try #require(client.port)
             let (extraClosed, openServed) = try await RawConnection.run {
                 // The test client may hold connections of its own: fill what is left, each
-                // with a request answered, so no deadline closes it meanwhile.
+                // with a request answered, so no header deadline closes it meanwhile.
                 var open: [RawConnection] = []
                 var extraClosed = false
                 for _ in 0..<12 {
