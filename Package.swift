@@ -10,8 +10,8 @@ let swiftSettings: [SwiftSetting] = [
 /// Tests import only what they use directly; member visibility checks stay on for Sources.
 let testSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
-/// Locks everywhere: NIO's pthread-based lock, which ThreadSanitizer sees (Swift's `Mutex`
-/// on Linux it does not, so every access under one reads to it as a race).
+/// Locks everywhere: NIO's pthread-based lock, which ThreadSanitizer sees. It does not see
+/// Swift's `Mutex` on Linux, and reports every access under one as a race.
 let locks: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 
 let package = Package(
