@@ -97,7 +97,7 @@ public final class AvatarService: Sendable {
                         animatedMaster: try await self.animatedMaster(of: record, side: side), parameters: parameters)
                 }
                 if parameters.rendersFromMaster(of: record.crop) {
-                    return try await self.pipeline.render(master: try await self.master(of: record), parameters: parameters)
+                    return try await self.renderFromMaster(of: record, parameters: parameters)
                 }
                 return try await self.pipeline.render(
                     original: try await self.original(of: record), crop: record.crop, width: record.width,
@@ -164,6 +164,18 @@ public final class AvatarService: Sendable {
 
     private static func masterKey(_ record: AvatarRecord) -> RenderCacheKey {
         .master(hash: record.hash, version: record.version, pipeline: RenderParameters.masterFingerprint)
+    }
+
+    /// A render from `record`'s master: read in place from this node's cache on the render
+    /// thread, else from the master made (once however many renders need it) from the original.
+    private func renderFromMaster(of record: AvatarRecord, parameters: RenderParameters) async throws -> RenderedImage {
+        if let cache,
+            let rendered = try await pipeline.render(
+                masterFrom: CachedMaster(cache: cache, key: Self.masterKey(record)), parameters: parameters)
+        {
+            return rendered
+        }
+        return try await pipeline.render(master: try await master(of: record), parameters: parameters)
     }
 
     /// The master of `record`'s square of its original: from this node's cache, else made

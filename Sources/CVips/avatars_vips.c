@@ -1,5 +1,6 @@
 #include "avatars_vips.h"
 #include <stdlib.h>
+#include <string.h>
 #include <vips/vector.h>
 
 int avatars_vips_start(const char *program_name) {
@@ -117,6 +118,30 @@ int avatars_vips_extract_inside(VipsImage *in, int left, int top, int width, int
 int avatars_vips_copy_memory(VipsImage *in, VipsImage **out) {
     *out = vips_image_copy_memory(in);
     return *out ? 0 : -1;
+}
+
+int avatars_vips_compute_here(VipsImage *in, VipsImage **out) {
+    VipsImage *memory = vips_image_new_memory();
+    // The new image takes the header and metadata of `in`, then memory for its pixels.
+    if (vips_image_pipelinev(memory, VIPS_DEMAND_STYLE_ANY, in, NULL) || vips_image_write_prepare(memory)) {
+        g_object_unref(memory);
+        return -1;
+    }
+    VipsRegion *region = vips_region_new(in);
+    VipsRect all = { 0, 0, in->Xsize, in->Ysize };
+    int result = vips_region_prepare(region, &all);
+    if (result == 0) {
+        size_t line = VIPS_IMAGE_SIZEOF_LINE(in);
+        for (int y = 0; y < in->Ysize; y++)
+            memcpy(VIPS_IMAGE_ADDR(memory, 0, y), VIPS_REGION_ADDR(region, 0, y), line);
+    }
+    g_object_unref(region);
+    if (result != 0) {
+        g_object_unref(memory);
+        return -1;
+    }
+    *out = memory;
+    return 0;
 }
 
 int avatars_vips_attention_square(VipsImage *in, int side, int *left, int *top) {

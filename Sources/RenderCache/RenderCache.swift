@@ -126,20 +126,39 @@ public final class RenderCache: Sendable {
     public func read<Value: Sendable>(
         _ key: RenderCacheKey, _ body: @escaping @Sendable (UnsafeRawBufferPointer) -> Value?
     ) async -> Value? {
-        let found: Value?
-        if let pending = pending(key) {
-            found = pending.bytes.withUnsafeReadableBytes(body)
-        } else {
-            // The entry is copied only when it is old, to be written again.
-            let read = await readFile(key) { stored -> (Value, age: UInt64, copy: CachedRender?)? in
-                guard let value = CachedRender.withBytes(stored: stored, body) ?? nil else { return nil }
-                let age = CachedRender.sequence(of: stored) ?? 0
-                let copy = age < self.refreshBelow.load(ordering: .relaxed) && self.mayQueueRefresh(of: stored.count)
-                return (value, age, copy ? CachedRender(stored: stored) : nil)
-            }
-            if let read, let copy = read.copy { keepIfOld(copy, age: read.age, for: key) }
-            found = read?.0
+        if let pending = pending(key) { return lookedUp(key, pending.bytes.withUnsafeReadableBytes(body)) }
+        do {
+            return try await readers.run { self.readHere(key, body) }
+        } catch {
+            return nil  // the requester left before a reader thread was free
         }
+    }
+
+    /// As `read`, on the calling thread, which must be one of a pool for blocking work (a
+    /// read of the file can page-fault): work that runs there anyway, such as a render,
+    /// then reads its input in place without a hand-off to a reader thread.
+    public func readHere<Value>(_ key: RenderCacheKey, _ body: (UnsafeRawBufferPointer) -> Value?) -> Value? {
+        if let pending = pending(key) { return lookedUp(key, pending.bytes.withUnsafeReadableBytes(body)) }
+        let read: (value: Value, age: UInt64, copy: CachedRender?)?
+        do {
+            read = try environment.read { txn in
+                try txn.get(renders, key: key.bytes) { stored -> (Value, age: UInt64, copy: CachedRender?)? in
+                    guard let value = CachedRender.withBytes(stored: stored, body) ?? nil else { return nil }
+                    // The entry is copied only when it is old, to be written again.
+                    let age = CachedRender.sequence(of: stored) ?? 0
+                    let copy = age < refreshBelow.load(ordering: .relaxed) && mayQueueRefresh(of: stored.count)
+                    return (value, age, copy ? CachedRender(stored: stored) : nil)
+                } ?? nil
+            }
+        } catch {
+            logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
+            read = nil
+        }
+        if let read, let copy = read.copy { keepIfOld(copy, age: read.age, for: key) }
+        return lookedUp(key, read?.value)
+    }
+
+    private func lookedUp<Value>(_ key: RenderCacheKey, _ found: Value?) -> Value? {
         metrics.lookedUp(key, found: found != nil)
         return found
     }

@@ -181,10 +181,33 @@ public final class ImagePipeline: Sendable {
 
     /// Renders an exact square from a master (already upright and sRGB).
     public func render(master: MasterImage, parameters: RenderParameters) async throws -> RenderedImage {
+        try await run { deadline in try Self.render(try RenderSteps.load(master), parameters, by: deadline) }
+    }
+
+    /// Renders an exact square from the master `lender` lends where it is stored, read on
+    /// the render thread without a copy; `nil` when the lender has none.
+    public func render(masterFrom lender: some MasterLender, parameters: RenderParameters) async throws -> RenderedImage? {
         try await run { deadline in
-            let loaded = try RenderSteps.load(master)
-            return try Self.encoded(try RenderSteps.square(loaded, size: parameters.size), parameters, by: deadline)
+            try lender.lend { stored in
+                MasterImage.withPixels(of: stored) { pixels in
+                    Result { () throws(RenderFailure) in
+                        // Every image made from the pixels is gone when this returns: the
+                        // render's bytes are a copy.
+                        try Self.render(try RenderSteps.load(pixels, keeping: nil), parameters, by: deadline)
+                    }
+                }
+            }?.get()
         }
+    }
+
+    /// The steps of a render from a master's pixels, loaded as `loaded`.
+    private static func render(_ loaded: VipsImageHandle, _ parameters: RenderParameters, by deadline: RenderDeadline)
+        throws(RenderFailure) -> RenderedImage
+    {
+        let resized = try RenderSteps.square(loaded, size: parameters.size)
+        // A chosen square's master serves larger sizes too, upscaled: those stay threaded.
+        let square = parameters.size <= RenderParameters.masterSize ? try RenderSteps.madeHere(resized) : resized
+        return try encoded(square, parameters, by: deadline)
     }
 
     /// The summary of an avatar from its `master`: the square at `ImageSummary.side` as every

@@ -33,14 +33,31 @@ public struct MasterImage: Sendable {
 
     /// Reads a stored master, copying it; `nil` unless the header and the pixel count agree.
     public init?(copying serialized: UnsafeRawBufferPointer) {
+        guard let layout = Self.layout(of: serialized) else { return nil }
+        (width, height, bands) = (layout.width, layout.height, layout.bands)
+        storage = PinnedBytes(count: serialized.count) { $0.copyMemory(from: serialized) }
+    }
+
+    /// `body` applied to a stored master's pixels where they lie, without a copy: they are
+    /// valid inside `body` only. `nil` unless the header and the pixel count agree.
+    static func withPixels<T>(of serialized: UnsafeRawBufferPointer, _ body: (MasterPixels) -> T) -> T? {
+        guard let layout = Self.layout(of: serialized) else { return nil }
+        return body(
+            MasterPixels(
+                width: layout.width, height: layout.height, bands: layout.bands,
+                bytes: UnsafeRawBufferPointer(rebasing: serialized[(serialized.startIndex + Self.headerSize)...])))
+    }
+
+    /// Width, height and bands from a stored master's header, when its pixels are all there.
+    private static func layout(of serialized: UnsafeRawBufferPointer) -> (width: Int, height: Int, bands: Int)? {
         guard serialized.count >= Self.headerSize, serialized.prefix(4).elementsEqual(Self.magic) else { return nil }
         func field(_ offset: Int) -> Int { serialized[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
-        (width, height, bands) = (field(4), field(8), field(12))
+        let (width, height, bands) = (field(4), field(8), field(12))
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         guard [3, 4].contains(bands), width > 0, height > 0, !overflow, pixels <= Int.max / 4,
             serialized.count - Self.headerSize == pixels * bands
         else { return nil }
-        storage = PinnedBytes(count: serialized.count) { $0.copyMemory(from: serialized) }
+        return (width, height, bands)
     }
 
     /// The pixels as RGBA, alpha opaque where there is none.
@@ -62,8 +79,21 @@ public struct MasterImage: Sendable {
     /// The stored form, for the cache.
     public var serialized: [UInt8] { storage.withBytes(Array.init) }
 
-    /// Where the pixels start, and how many bytes they take; valid while `storage` lives.
-    var pixels: (start: UnsafeRawPointer?, count: Int) {
-        (storage.baseAddress.map { $0 + Self.headerSize }, storage.count - Self.headerSize)
+    /// The pixels, valid while `storage` lives.
+    var pixels: MasterPixels {
+        let start = storage.baseAddress.map { $0 + Self.headerSize }
+        return MasterPixels(
+            width: width, height: height, bands: bands,
+            bytes: UnsafeRawBufferPointer(start: start, count: storage.count - Self.headerSize))
     }
+}
+
+/// A master's 8-bit sRGB pixels, rows of `width`, `bands` bytes each, owned elsewhere: by a
+/// `MasterImage`, or by the cache's read transaction for the length of one call.
+struct MasterPixels {
+    let width: Int
+    let height: Int
+    /// 3 (RGB) or 4 (RGB and alpha).
+    let bands: Int
+    let bytes: UnsafeRawBufferPointer
 }

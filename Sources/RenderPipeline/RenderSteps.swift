@@ -119,18 +119,32 @@ enum RenderSteps {
 
     /// Load a master's pixels into libvips, read in place: the handle keeps them alive.
     static func load(_ master: MasterImage) throws(RenderFailure) -> VipsImageHandle {
-        let pixels = master.pixels
+        try load(master.pixels, keeping: master.storage)
+    }
+
+    /// Load pixels into libvips, read in place: `owner`, when there is one, is kept alive
+    /// by the handle; without one, the caller keeps the pixels alive for as long as any
+    /// image made from them lives.
+    static func load(_ pixels: MasterPixels, keeping owner: PinnedBytes?) throws(RenderFailure) -> VipsImageHandle {
         guard
             let image = avatars_vips_from_srgb_pixels(
-                pixels.start, pixels.count, Int32(clamping: master.width), Int32(clamping: master.height),
-                Int32(clamping: master.bands))
+                pixels.bytes.baseAddress, pixels.bytes.count, Int32(clamping: pixels.width),
+                Int32(clamping: pixels.height), Int32(clamping: pixels.bands))
         else { throw RenderFailure(step: "load master", message: Vips.lastError()) }
-        return VipsImageHandle(image, source: master.storage)
+        return VipsImageHandle(image, source: owner)
     }
 
     /// Crop and scale an image in memory (a master) to an exact square.
     static func square(_ image: VipsImageHandle, size: Int) throws(RenderFailure) -> VipsImageHandle {
         try image.apply("square") { avatars_vips_square($0, Int32(size), $1) }
+    }
+
+    /// Made here: a small image's pixels made on the calling render thread alone. Handing a
+    /// few tiles between libvips' worker threads costs more than making them, and the other
+    /// render threads keep the cores busy. Not stopped by a deadline once begun: only for
+    /// images of at most `RenderParameters.masterSize` a side, made from memory.
+    static func madeHere(_ image: VipsImageHandle) throws(RenderFailure) -> VipsImageHandle {
+        try image.apply("make here") { avatars_vips_compute_here($0, $1) }
     }
 
     /// Pixels: the 8-bit sRGB bands of an image as a master. Grey has become sRGB by now

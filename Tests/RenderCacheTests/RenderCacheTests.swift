@@ -72,6 +72,23 @@ import Testing
         try await cache.close()
     }
 
+    @Test func readHereHandsTheStoredBytesOnTheCallingThreadAsReadDoes() async throws {
+        let cache = try open()
+        let stored = render(8, bytes: 300_000)
+        let expected = Array(stored.bytes.readableBytesView)
+        #expect(cache.readHere(key(8)) { Array($0) } == nil)
+        cache.store(stored, for: key(8))
+        #expect(cache.readHere(key(8)) { Array($0) } == expected)
+        try await cache.flush()
+        #expect(cache.pending(key(8)) == nil)
+        #expect(cache.readHere(key(8)) { Array($0) } == expected)
+        #expect(await cache.read(key(8)) { Array($0) } == cache.readHere(key(8)) { Array($0) })
+        #expect(cache.readHere(key(8)) { _ in Int?.none } == nil)
+        #expect(metrics.contains(#"avatars_cache_hits_total{kind="render"} 4"#))
+        #expect(metrics.contains(#"avatars_cache_misses_total{kind="render"} 2"#))
+        try await cache.close()
+    }
+
     @Test func rendersSurviveReopening() async throws {
         do {
             let cache = try open()

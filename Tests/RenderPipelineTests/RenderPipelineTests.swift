@@ -339,6 +339,52 @@ func render(_ name: String, size: Int, _ format: ImageFormat) async throws -> [U
     }
 }
 
+/// Lends a stored master from an array, in place, as the render cache lends from its file.
+private struct ArrayLender: MasterLender {
+    let stored: [UInt8]?
+
+    func lend<T>(_ use: (UnsafeRawBufferPointer) -> T?) -> T? {
+        stored?.withUnsafeBytes(use) ?? nil
+    }
+}
+
+@Suite struct LentMasterTests {
+    @Test(arguments: [("alpha.png", ImageFormat.png), ("photo.jpg", .jpeg), ("photo.jpg", .webp), ("alpha.png", .jpeg)])
+    func aLentMasterRendersAsItsCopyDoes(name: String, format: ImageFormat) async throws {
+        let master = try await pipeline.master(of: try Fixtures.bytes(name))
+        let lender = ArrayLender(stored: master.serialized)
+        for (size, shape) in [(1, AvatarShape.square), (40, .square), (40, .circle), (201, .square), (512, .square)] {
+            let parameters = pipeline.parameters(size: size, format: format, shape: shape)
+            let copied = try await pipeline.render(master: master, parameters: parameters).bytes
+            let lent = try await pipeline.render(masterFrom: lender, parameters: parameters)
+            #expect(lent?.bytes == copied, "\(name) as \(format) at \(size), \(shape)")
+        }
+    }
+
+    @Test func withoutAWholeMasterToLendNothingIsRendered() async throws {
+        let master = try await pipeline.master(of: try Fixtures.bytes("photo.jpg"))
+        let parameters = pipeline.parameters(size: 40, format: .png)
+        #expect(try await pipeline.render(masterFrom: ArrayLender(stored: nil), parameters: parameters) == nil)
+        let damaged = ArrayLender(stored: Array(master.serialized.dropLast()))
+        #expect(try await pipeline.render(masterFrom: damaged, parameters: parameters) == nil)
+    }
+
+    /// `madeHere` skips libvips' worker threads; the pixels must be the ones they make.
+    @Test(arguments: ["alpha.png", "photo.jpg", "orientation-6.jpg"])
+    func pixelsMadeHereAreThePixelsLibvipsThreadsMake(name: String) async throws {
+        let master = try await pipeline.master(of: try Fixtures.bytes(name))
+        let loaded = try RenderSteps.load(master)
+        let deadline = RenderDeadline(seconds: 10)
+        for size in [1, 3, 37, 200, 333, 512] {
+            let parameters = pipeline.parameters(size: size, format: .png)
+            let square = try RenderSteps.square(loaded, size: size)
+            let threaded = try RenderSteps.encode(square, parameters, by: deadline)
+            let here = try RenderSteps.encode(try RenderSteps.madeHere(square), parameters, by: deadline)
+            #expect(here == threaded, "\(name) at \(size)")
+        }
+    }
+}
+
 extension Array where Element == UInt8 {
     func containsSequence(_ needle: [UInt8]) -> Bool {
         guard needle.count <= count else { return false }

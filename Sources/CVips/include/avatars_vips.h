@@ -47,6 +47,11 @@ int avatars_vips_extract_inside(VipsImage *in, int left, int top, int width, int
 /// Evaluates the image into memory, so several steps may read it in any order.
 int avatars_vips_copy_memory(VipsImage *in, VipsImage **out);
 
+/// Evaluates the image into memory on the calling thread alone, without libvips' worker
+/// threads: for small images, whose pixels take less time to make than to hand between
+/// threads. The whole image is made at once, so keep it to a few MiB.
+int avatars_vips_compute_here(VipsImage *in, VipsImage **out);
+
 /// libvips' attention smartcrop of a side x side square: writes where that square's
 /// top-left corner lies in the image.
 int avatars_vips_attention_square(VipsImage *in, int side, int *left, int *top);
