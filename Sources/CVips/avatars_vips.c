@@ -127,15 +127,21 @@ int avatars_vips_compute_here(VipsImage *in, VipsImage **out) {
         g_object_unref(memory);
         return -1;
     }
+    // Its pixels are its own: evaluating it must not signal progress on `in`'s behalf.
+    memory->progress_signal = NULL;
     VipsRegion *region = vips_region_new(in);
-    VipsRect all = { 0, 0, in->Xsize, in->Ysize };
-    int result = vips_region_prepare(region, &all);
-    if (result == 0) {
-        size_t line = VIPS_IMAGE_SIZEOF_LINE(in);
-        for (int y = 0; y < in->Ysize; y++)
+    int result = region ? 0 : -1;
+    // Strips top to bottom, as a saver asks for them: each step upstream holds a strip's
+    // worth of pixels at a time rather than the whole image.
+    size_t line = VIPS_IMAGE_SIZEOF_LINE(in);
+    for (int top = 0; result == 0 && top < in->Ysize; top += 64) {
+        VipsRect strip = { 0, top, in->Xsize, VIPS_MIN(64, in->Ysize - top) };
+        result = vips_region_prepare(region, &strip);
+        for (int y = strip.top; result == 0 && y < strip.top + strip.height; y++)
             memcpy(VIPS_IMAGE_ADDR(memory, 0, y), VIPS_REGION_ADDR(region, 0, y), line);
     }
-    g_object_unref(region);
+    if (region)
+        g_object_unref(region);
     if (result != 0) {
         g_object_unref(memory);
         return -1;

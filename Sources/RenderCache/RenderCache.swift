@@ -129,8 +129,11 @@ public final class RenderCache: Sendable {
         if let pending = pending(key) { return lookedUp(key, pending.bytes.withUnsafeReadableBytes(body)) }
         do {
             return try await readers.run { self.readHere(key, body) }
-        } catch {
+        } catch is CancellationError {
             return nil  // the requester left before a reader thread was free
+        } catch {
+            logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
+            return nil
         }
     }
 

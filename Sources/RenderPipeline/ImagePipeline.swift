@@ -181,33 +181,38 @@ public final class ImagePipeline: Sendable {
 
     /// Renders an exact square from a master (already upright and sRGB).
     public func render(master: MasterImage, parameters: RenderParameters) async throws -> RenderedImage {
-        try await run { deadline in try Self.render(try RenderSteps.load(master), parameters, by: deadline) }
-    }
-
-    /// Renders an exact square from the master `lender` lends where it is stored, read on
-    /// the render thread without a copy; `nil` when the lender has none.
-    public func render(masterFrom lender: some MasterLender, parameters: RenderParameters) async throws -> RenderedImage? {
         try await run { deadline in
-            try lender.lend { stored in
-                MasterImage.withPixels(of: stored) { pixels in
-                    Result { () throws(RenderFailure) in
-                        // Every image made from the pixels is gone when this returns: the
-                        // render's bytes are a copy.
-                        try Self.render(try RenderSteps.load(pixels, keeping: nil), parameters, by: deadline)
-                    }
-                }
-            }?.get()
+            try Self.encoded(try Self.square(of: try RenderSteps.load(master), size: parameters.size), parameters, by: deadline)
         }
     }
 
-    /// The steps of a render from a master's pixels, loaded as `loaded`.
-    private static func render(_ loaded: VipsImageHandle, _ parameters: RenderParameters, by deadline: RenderDeadline)
-        throws(RenderFailure) -> RenderedImage
-    {
-        let resized = try RenderSteps.square(loaded, size: parameters.size)
-        // A chosen square's master serves larger sizes too, upscaled: those stay threaded.
-        let square = parameters.size <= RenderParameters.masterSize ? try RenderSteps.madeHere(resized) : resized
-        return try encoded(square, parameters, by: deadline)
+    /// Renders an exact square from the master `lender` lends where it is stored, read on
+    /// the render thread without a copy for as long as the square takes to make; `nil` when
+    /// the lender has none, or for a size above `RenderParameters.masterSize` (a chosen
+    /// square's master upscaled), which `render(master:)` makes from a copy.
+    public func render(masterFrom lender: some MasterLender, parameters: RenderParameters) async throws -> RenderedImage? {
+        guard parameters.size <= RenderParameters.masterSize else { return nil }
+        return try await run { deadline in
+            // A square of at most the master's size is made here and reads the master no
+            // more, so the lender's hold on it (a read transaction of the cache) ends before
+            // the encoding.
+            let square = try lender.lend { stored in
+                MasterImage.withPixels(of: stored) { pixels in
+                    Result { () throws(RenderFailure) in
+                        try Self.square(of: try RenderSteps.load(pixels, keeping: nil), size: parameters.size)
+                    }
+                }
+            }?.get()
+            return try square.map { square throws(RenderFailure) in try Self.encoded(square, parameters, by: deadline) }
+        }
+    }
+
+    /// The exact square of `size` from a master loaded as `master`: up to the master's size
+    /// made here, in memory, on the render thread; above it (a chosen square's master
+    /// upscaled) left to libvips' threads as the encoder reads it.
+    private static func square(of master: VipsImageHandle, size: Int) throws(RenderFailure) -> VipsImageHandle {
+        let square = try RenderSteps.square(master, size: size)
+        return size <= RenderParameters.masterSize ? try RenderSteps.madeHere(square) : square
     }
 
     /// The summary of an avatar from its `master`: the square at `ImageSummary.side` as every

@@ -54,7 +54,9 @@ public struct MasterImage: Sendable {
         func field(_ offset: Int) -> Int { serialized[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
         let (width, height, bands) = (field(4), field(8), field(12))
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
-        guard [3, 4].contains(bands), width > 0, height > 0, !overflow, pixels <= Int.max / 4,
+        // No master is larger than `masterSize`: a larger one is damaged, and is made again.
+        guard [3, 4].contains(bands), (1...RenderParameters.masterSize).contains(width),
+            (1...RenderParameters.masterSize).contains(height), !overflow, pixels <= Int.max / 4,
             serialized.count - Self.headerSize == pixels * bands
         else { return nil }
         return (width, height, bands)

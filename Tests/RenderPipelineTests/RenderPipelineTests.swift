@@ -367,6 +367,12 @@ private struct ArrayLender: MasterLender {
         #expect(try await pipeline.render(masterFrom: ArrayLender(stored: nil), parameters: parameters) == nil)
         let damaged = ArrayLender(stored: Array(master.serialized.dropLast()))
         #expect(try await pipeline.render(masterFrom: damaged, parameters: parameters) == nil)
+        // Larger than any master: 600 x 600 pixels of RGB.
+        let oversized = Array("AVM1".utf8) + [0, 0, 2, 0x58, 0, 0, 2, 0x58, 0, 0, 0, 3] + [UInt8](repeating: 0, count: 600 * 600 * 3)
+        #expect(try await pipeline.render(masterFrom: ArrayLender(stored: oversized), parameters: parameters) == nil)
+        // Sizes above the master's are made from a copy, not lent.
+        let upscaled = pipeline.parameters(size: RenderParameters.masterSize + 1, format: .png)
+        #expect(try await pipeline.render(masterFrom: ArrayLender(stored: master.serialized), parameters: upscaled) == nil)
     }
 
     /// `madeHere` skips libvips' worker threads; the pixels must be the ones they make.

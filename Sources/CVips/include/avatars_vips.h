@@ -49,7 +49,7 @@ int avatars_vips_copy_memory(VipsImage *in, VipsImage **out);
 
 /// Evaluates the image into memory on the calling thread alone, without libvips' worker
 /// threads: for small images, whose pixels take less time to make than to hand between
-/// threads. The whole image is made at once, so keep it to a few MiB.
+/// threads. Made in strips of 64 lines; the result does not read `in` again.
 int avatars_vips_compute_here(VipsImage *in, VipsImage **out);
 
 /// libvips' attention smartcrop of a side x side square: writes where that square's
