@@ -126,15 +126,9 @@ public final class RenderCache: Sendable {
     public func read<Value: Sendable>(
         _ key: RenderCacheKey, _ body: @escaping @Sendable (UnsafeRawBufferPointer) -> Value?
     ) async -> Value? {
-        if let pending = pending(key) { return lookedUp(key, pending.bytes.withUnsafeReadableBytes(body)) }
-        do {
-            return try await readers.run { self.readHere(key, body) }
-        } catch is CancellationError {
-            return nil  // the requester left before a reader thread was free
-        } catch {
-            logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
-            return nil
-        }
+        // A pending write is at hand: no hand-off for it.
+        if pending(key) != nil { return readHere(key, body) }
+        return await onReader(key) { self.readHere(key, body) }
     }
 
     /// As `read`, on the calling thread, which must be one of a pool for blocking work (a
@@ -142,20 +136,12 @@ public final class RenderCache: Sendable {
     /// then reads its input in place without a hand-off to a reader thread.
     public func readHere<Value>(_ key: RenderCacheKey, _ body: (UnsafeRawBufferPointer) -> Value?) -> Value? {
         if let pending = pending(key) { return lookedUp(key, pending.bytes.withUnsafeReadableBytes(body)) }
-        let read: (value: Value, age: UInt64, copy: CachedRender?)?
-        do {
-            read = try environment.read { txn in
-                try txn.get(renders, key: key.bytes) { stored -> (Value, age: UInt64, copy: CachedRender?)? in
-                    guard let value = CachedRender.withBytes(stored: stored, body) ?? nil else { return nil }
-                    // The entry is copied only when it is old, to be written again.
-                    let age = CachedRender.sequence(of: stored) ?? 0
-                    let copy = age < refreshBelow.load(ordering: .relaxed) && mayQueueRefresh(of: stored.count)
-                    return (value, age, copy ? CachedRender(stored: stored) : nil)
-                } ?? nil
-            }
-        } catch {
-            logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
-            read = nil
+        let read = readStored(key) { stored -> (value: Value, age: UInt64, copy: CachedRender?)? in
+            guard let value = CachedRender.withBytes(stored: stored, body) ?? nil else { return nil }
+            // The entry is copied only when it is old, to be written again.
+            let age = CachedRender.sequence(of: stored) ?? 0
+            let copy = age < refreshBelow.load(ordering: .relaxed) && mayQueueRefresh(of: stored.count)
+            return (value, age, copy ? CachedRender(stored: stored) : nil)
         }
         if let read, let copy = read.copy { keepIfOld(copy, age: read.age, for: key) }
         return lookedUp(key, read?.value)
@@ -185,12 +171,27 @@ public final class RenderCache: Sendable {
     private func readFile<Value: Sendable>(
         _ key: RenderCacheKey, _ body: @escaping @Sendable (UnsafeRawBufferPointer) -> Value?
     ) async -> Value? {
+        await onReader(key) { self.readStored(key, body) }
+    }
+
+    /// `work` (a read of the file for `key`) on a reader thread; `nil` when the requester
+    /// left before a thread was free, or the threads have stopped.
+    private func onReader<Value: Sendable>(_ key: RenderCacheKey, _ work: @escaping @Sendable () -> Value?) async -> Value? {
         do {
-            return try await readers.run { [environment, renders] in
-                try environment.read { txn in try txn.get(renders, key: key.bytes, body) ?? nil }
-            }
+            return try await readers.run(work)
         } catch is CancellationError {
-            return nil  // the requester left before a reader thread was free
+            return nil
+        } catch {
+            logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// What `body` makes of the value stored in the file under `key`, on the calling thread;
+    /// `nil` when there is none, or the read failed (logged).
+    private func readStored<Value>(_ key: RenderCacheKey, _ body: (UnsafeRawBufferPointer) -> Value?) -> Value? {
+        do {
+            return try environment.read { txn in try txn.get(renders, key: key.bytes, body) ?? nil }
         } catch {
             logger.error("render cache read failed", metadata: ["key": "\(key)", "error": "\(error)"])
             return nil
