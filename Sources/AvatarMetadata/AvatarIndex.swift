@@ -68,9 +68,12 @@ public protocol AvatarIndex: Sendable {
     /// Up to `limit` records in hash order, starting after `hash` (from the first when
     /// `nil`): pages that walk every record without holding them all, for `avatars check`.
     func records(after hash: AvatarHash?, limit: Int) async throws(AvatarError) -> [AvatarRecord]
-    /// What `record(for:)` would answer, when the index holds it in memory: `.some(nil)`
-    /// for a hash known to be unused; `nil` when finding out needs I/O.
-    func recordInMemory(for hash: AvatarHash) -> AvatarRecord??
+    /// What `record(for:)` would answer, when the index holds it in memory, with the lease
+    /// under which it stands; `nil` when finding out needs I/O.
+    func heldRecord(for hash: AvatarHash) -> HeldRecord?
+    /// Whether what a `heldRecord(for:)` gave under `lease` is still the hash's record, as
+    /// that call would give it now. Never locks or waits: asked on every cached answer.
+    func holds(_ lease: RecordLease) -> Bool
     /// Whether a record this node answers may be older than the store's, for up to
     /// `metadata.cacheSeconds`: true while the changes of other writers are not followed.
     var recordsMayLag: Bool { get }
@@ -82,7 +85,16 @@ public protocol AvatarIndex: Sendable {
 
 extension AvatarIndex {
     /// Indexes without an in-memory copy always need I/O.
-    public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? { nil }
+    public func heldRecord(for hash: AvatarHash) -> HeldRecord? { nil }
+
+    /// Indexes without an in-memory copy grant no leases.
+    public func holds(_ lease: RecordLease) -> Bool { false }
+
+    /// What `record(for:)` would answer, when the index holds it in memory: `.some(nil)`
+    /// for a hash known to be unused; `nil` when finding out needs I/O.
+    public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? {
+        heldRecord(for: hash).map { $0.record }
+    }
 
     /// Indexes without a copy of their own answer what the store holds.
     public var recordsMayLag: Bool { false }

@@ -35,6 +35,8 @@ public final class CachedAvatarIndex: AvatarIndex {
     private let maxRefreshes: Int
     private let state = NIOLockedValueBox(State())
     private let following: Synchronization.Atomic<Bool>
+    /// Ends the leases of what `invalidate` and `invalidateAll` forget.
+    private let changes = RecordChangeCounters()
     private let now: @Sendable () -> ContinuousClock.Instant
 
     /// `othersWrite`: whether processes other than this one change `base`, so that the copy
@@ -68,7 +70,8 @@ public final class CachedAvatarIndex: AvatarIndex {
         return record
     }
 
-    public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? {
+    public func heldRecord(for hash: AvatarHash) -> HeldRecord? {
+        var lease = changes.lease(for: hash)
         let now = self.now()
         let (cached, refresh) = state.withLockedValue { state -> (Entry?, UInt64?) in
             guard var entry = state.entries[hash], entry.expires > now else { return (nil, nil) }
@@ -84,7 +87,15 @@ public final class CachedAvatarIndex: AvatarIndex {
             Task { await self.refresh(hash, generation: generation) }
         }
         guard let cached else { return nil }
-        return .some(cached.record)
+        // Up to where a lookup reads the record again: answers made from it are then made
+        // again from what that read finds.
+        lease.until = cached.refreshAfter
+        return HeldRecord(record: cached.record, lease: lease)
+    }
+
+    public func holds(_ lease: RecordLease) -> Bool {
+        guard let until = lease.until, now() < until else { return false }
+        return changes.unchanged(since: lease)
     }
 
     /// Reads `hash`'s record again for a copy near the end of its lifetime. A failed read
@@ -144,6 +155,7 @@ public final class CachedAvatarIndex: AvatarIndex {
         state.withLockedValue { state in
             state.entries[hash] = nil
             state.generation &+= 1
+            changes.changed(hash)
         }
     }
 
@@ -152,6 +164,7 @@ public final class CachedAvatarIndex: AvatarIndex {
         state.withLockedValue { state in
             state.entries.removeAll()
             state.generation &+= 1
+            changes.changedAll()
         }
     }
 }

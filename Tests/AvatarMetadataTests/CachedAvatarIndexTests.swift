@@ -81,6 +81,53 @@ import Testing
         #expect(try await cached.record(for: hash)?.original == "v1")
         try await base.shutdown()
     }
+
+    /// A lease ends when its hash changes, when everything is forgotten, or when the copy
+    /// is to be read again; a change of a hash in another stripe leaves it standing.
+    @Test func aLeaseHoldsUntilItsHashChangesOrItsCopyIsDueForReading() async throws {
+        let base = try EmbeddedAvatarIndex(path: try temporaryDirectory())
+        let clock = HandMovedClock()
+        let cached = CachedAvatarIndex(base, lifetime: .seconds(100), now: { clock.now })
+        #expect(cached.heldRecord(for: hash) == nil, "nothing is held before a read")
+        #expect(try await cached.record(for: hash) == nil)
+        let held = try #require(cached.heldRecord(for: hash))
+        #expect(held.record == nil && cached.holds(held.lease))
+
+        let elsewhere = AvatarHash("f123456789abcdef0123456789abcdef")!
+        #expect(RecordChangeCounters.stripe(of: elsewhere) != RecordChangeCounters.stripe(of: hash))
+        cached.invalidate(elsewhere)
+        #expect(cached.holds(held.lease), "another stripe's change ended the lease")
+
+        _ = try await cached.save(
+            AvatarFacts(hash: hash, original: "v1", format: .jpeg, width: 10, height: 10, bytes: 100, rating: .g),
+            at: Date())
+        #expect(!cached.holds(held.lease), "a save through the index left the lease standing")
+        #expect(try await cached.record(for: hash)?.original == "v1")
+        let saved = try #require(cached.heldRecord(for: hash))
+        #expect(saved.record?.original == "v1" && cached.holds(saved.lease))
+
+        cached.invalidateAll()
+        #expect(!cached.holds(saved.lease), "forgetting everything left the lease standing")
+        _ = try await cached.record(for: hash)
+        let again = try #require(cached.heldRecord(for: hash))
+        clock.move(to: .seconds(74))
+        #expect(cached.holds(again.lease))
+        // From 75 s the copy is read again, and answers made from it are made again.
+        clock.move(to: .seconds(75))
+        #expect(!cached.holds(again.lease))
+        try await base.shutdown()
+    }
+
+    /// Leases of hashes in the same stripe end together; stripes follow the first three
+    /// hex digits.
+    @Test func stripesFollowTheFirstThreeHexDigits() {
+        let stripe = { (text: String) in RecordChangeCounters.stripe(of: AvatarHash(text)!) }
+        #expect(stripe("00000000000000000000000000000000") == 0)
+        #expect(stripe("fff00000000000000000000000000000") == 4095)
+        #expect(stripe("a9c00000000000000000000000000000") == 0xa9c)
+        #expect(stripe("A9C00000000000000000000000000000") == 0xa9c)
+        #expect(stripe("a9cfffffffffffffffffffffffffffff") == 0xa9c)
+    }
 }
 
 /// Time that passes only when a test moves it, so lifetimes are tested without waiting for them.

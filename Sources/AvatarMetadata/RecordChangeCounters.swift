@@ -1,0 +1,58 @@
+import AvatarCore
+import Synchronization
+
+/// Counts changes to records, per stripe of hashes and to all of them, so that a
+/// `RecordLease` taken before a change no longer holds after it. Reads never lock, and the
+/// counters are written only by changes, so checking a lease on every request costs two
+/// loads of memory no other core is writing.
+final class RecordChangeCounters: Sendable {
+    private final class Counter: Sendable {
+        let value = Atomic<UInt64>(0)
+    }
+
+    /// Hashes are hex digests, uniformly spread: the first three digits pick the stripe,
+    /// so a change of one hash ends the leases of about one hash in 4,096.
+    static let stripeCount = 4096
+    private let stripes: [Counter]
+    private let all = Counter()
+
+    init() {
+        stripes = (0..<Self.stripeCount).map { _ in Counter() }
+    }
+
+    /// The stripe of `hash`: its first three hex digits (stored hashes are lowercase).
+    static func stripe(of hash: AvatarHash) -> Int {
+        var stripe = 0
+        for byte in hash.value.utf8.prefix(3) {
+            // '0'...'9' is 0x30...0x39 and 'a'...'f' is 0x61...0x66.
+            stripe = stripe << 4 | Int(byte & 0x0f) + (byte >= 0x61 ? 9 : 0)
+        }
+        return stripe & (stripeCount - 1)
+    }
+
+    /// A lease on what is known of `hash` now, to be given its end once the record is
+    /// read: taken before the read, so that a change between the two ends it.
+    func lease(for hash: AvatarHash) -> RecordLease {
+        let stripe = Self.stripe(of: hash)
+        return RecordLease(
+            stripe: stripe, stripeChanges: stripes[stripe].value.load(ordering: .acquiring),
+            allChanges: all.value.load(ordering: .acquiring), until: nil)
+    }
+
+    /// Whether no change counted since `lease` was taken touches its hash.
+    func unchanged(since lease: RecordLease) -> Bool {
+        lease.stripe >= 0 && lease.stripe < stripes.count
+            && stripes[lease.stripe].value.load(ordering: .acquiring) == lease.stripeChanges
+            && all.value.load(ordering: .acquiring) == lease.allChanges
+    }
+
+    /// Counts a change of `hash`: after what it changed is in place.
+    func changed(_ hash: AvatarHash) {
+        stripes[Self.stripe(of: hash)].value.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Counts a change of every record.
+    func changedAll() {
+        all.value.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    }
+}
