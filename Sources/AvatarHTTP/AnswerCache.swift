@@ -1,5 +1,5 @@
 import AvatarCore
-import AvatarService
+import AvatarMetadata
 import HTTPTypes
 import NIOCore
 import NIOEmbedded
@@ -8,36 +8,33 @@ import NIOConcurrencyHelpers
 
 /// `200` answers the event loop gave, kept encoded by request target so the next request
 /// for the target skips parsing, deciding and encoding. A cache of `AnswerDecision`, not
-/// a second one: an entry is keyed by the target (which fixes the render request), kept
-/// with the record it was decided from and the image it shows, and replayed only while
-/// the hash's record is still that one and the render is still in memory; conditional
-/// requests are always decided afresh. Bounded by `http.answerCacheBytes`, counting each
-/// entry's target and encoded head.
+/// a second one: an entry is keyed by the target (which fixes the render request), holds
+/// the render it was decided with (a pure function of the request and the record), and
+/// is replayed only while the lease on the record it was decided from holds and the
+/// records lag as they did; conditional requests are always decided afresh. Each event
+/// loop has its own (`EventLoopAnswers.cache(for:)`), so a hit shares no lock or entry
+/// with another loop. Bounded by its share of `http.answerCacheBytes`, counting each
+/// entry's target, encoded head and body.
 final class AnswerCache: Sendable {
     /// One encoded answer and what it was decided from. A class: a hit takes it out of the
     /// cache with one retain rather than one per field.
     final class Entry: Sendable {
-        let hash: AvatarHash
-        let record: AvatarRecord?
-        let shown: ShownImage
+        /// The lease on the record the answer was decided from.
+        let lease: RecordLease
         /// Whether the record might lag when the answer was decided (it caps `s-maxage`).
         let recordsMayLag: Bool
         let route: AnswerRoute
-        let contentLength: Int
         /// The status line and header fields as NIO's encoder writes them, up to where the
         /// `Date` line goes.
         let head: ByteBuffer
+        let body: ByteBuffer
 
-        init(
-            hash: AvatarHash, record: AvatarRecord?, shown: ShownImage, recordsMayLag: Bool, route: AnswerRoute,
-            contentLength: Int, head: ByteBuffer
-        ) {
-            (self.hash, self.record, self.shown, self.recordsMayLag) = (hash, record, shown, recordsMayLag)
-            (self.route, self.contentLength, self.head) = (route, contentLength, head)
+        init(lease: RecordLease, recordsMayLag: Bool, route: AnswerRoute, head: ByteBuffer, body: ByteBuffer) {
+            (self.lease, self.recordsMayLag, self.route, self.head, self.body) = (lease, recordsMayLag, route, head, body)
         }
     }
 
-    /// What an entry costs besides its target and head: the entry, its key and their
+    /// What an entry costs besides its target, head and body: the entry, its key and their
     /// bookkeeping, rounded up.
     private static let entryOverhead = 512
 
@@ -54,19 +51,15 @@ final class AnswerCache: Sendable {
         entries.withLockedValue { $0.get(target) }
     }
 
-    /// Keeps `answer`, a `200` decided about `shown` from `record`, for `target`.
-    func store(
-        _ answer: AvatarAnswer, for target: String, hash: AvatarHash, record: AvatarRecord?, shown: ShownImage,
-        recordsMayLag: Bool, route: AnswerRoute
-    ) {
-        guard answer.status == .ok, let length = answer.body?.readableBytes, entry(for: target) == nil,
+    /// Keeps `answer`, a `200` decided from the record held under `lease`, for `target`.
+    func store(_ answer: AvatarAnswer, for target: String, lease: RecordLease, recordsMayLag: Bool, route: AnswerRoute) {
+        guard answer.status == .ok, let body = answer.body, entry(for: target) == nil,
             let head = Self.encode(answer.head)
         else { return }
-        let entry = Entry(
-            hash: hash, record: record, shown: shown, recordsMayLag: recordsMayLag, route: route, contentLength: length,
-            head: head)
-        let cost = target.utf8.count + head.capacity + Self.entryOverhead
-        entries.withLockedValue { $0.add(entry, for: target, cost: cost) }
+        let entry = Entry(lease: lease, recordsMayLag: recordsMayLag, route: route, head: head, body: body)
+        let cost = target.utf8.count + head.capacity + body.readableBytes + Self.entryOverhead
+        // One large render must not push out a great many small ones.
+        entries.withLockedValue { $0.add(entry, for: target, cost: cost, largest: $0.budget / 64) }
     }
 
     func remove(_ target: String) {

@@ -18,6 +18,8 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundOut = HTTPServerResponsePart
 
     private let answers: EventLoopAnswers
+    /// What this connection's event loop shares between its connections.
+    private let perLoop: EventLoopAnswers.PerLoop
     private var connection: ConnectionGuard
     /// Requests passed to the router whose responses have not ended.
     private var passedOn = 0
@@ -61,8 +63,12 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private let observer: InboundBytesObserver
     private let logger: Logger
 
-    init(answers: EventLoopAnswers, settings: ConnectionSettings, observer: InboundBytesObserver, logger: Logger) {
+    init(
+        answers: EventLoopAnswers, perLoop: EventLoopAnswers.PerLoop, settings: ConnectionSettings,
+        observer: InboundBytesObserver, logger: Logger
+    ) {
         self.answers = answers
+        self.perLoop = perLoop
         self.connection = ConnectionGuard(settings: settings, now: .now())
         self.observer = observer
         self.logger = logger
@@ -106,12 +112,13 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             }
             let start = ContinuousClock.now
             if passedOn == 0, context.channel.isWritable,
-                let (replay, status, route) = answers.answer(head, canReplayEncoded: encoder != nil)
+                let (replay, status, route) = answers.answer(head, cache: perLoop.cache, canReplayEncoded: encoder != nil)
             {
                 answered = true
                 write(replay, context: context)
                 connection.responseEnded(at: now)
-                answers.metrics.record(route: route.rawValue, method: head.method.rawValue, status: status, since: start)
+                answers.metrics.recordAnswer(
+                    route: route, method: head.method.rawValue, status: status, since: start, in: perLoop.metrics)
             } else {
                 passedOn += 1
                 bodyUnread = Self.hasBody(head)

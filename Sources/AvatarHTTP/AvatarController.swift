@@ -50,7 +50,7 @@ struct AvatarController {
         guard case .answer(let answer) = outcome else {
             throw AvatarError.internalFailure(reason: "no answer with the render at hand")
         }
-        metrics.answered(on: .router)
+        metrics.answeredByRouter()
         return answer.response
     }
 

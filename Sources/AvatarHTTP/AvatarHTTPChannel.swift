@@ -68,7 +68,9 @@ public struct AvatarHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             try pipeline.addHandler(
                 ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
             try pipeline.addHandler(
-                AvatarConnectionHandler(answers: answers, settings: settings, observer: observer, logger: logger))
+                AvatarConnectionHandler(
+                    answers: answers, perLoop: answers.perLoop(for: channel.eventLoop), settings: settings, observer: observer,
+                    logger: logger))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(logger: logger))
             let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(

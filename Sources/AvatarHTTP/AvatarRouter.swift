@@ -21,7 +21,7 @@ public enum AvatarRouter {
         router.add(middleware: CommonHeadersMiddleware(serverName: settings.serverName))
         router.add(middleware: ErrorMiddleware(cacheControl: settings.cacheControl))
         router.add(middleware: UploadLimitMiddleware(limit: settings.maxUploadBytes))
-        HealthController(service: service, registry: registry).addRoutes(to: router)
+        HealthController(service: service, registry: registry, requests: metrics).addRoutes(to: router)
         APIDescriptionController().addRoutes(to: router)
         UIController(settings: settings).addRoutes(to: router)
         InfoController(service: service, decision: decision, metrics: metrics).addRoutes(to: router)

@@ -1,8 +1,10 @@
 import AvatarCore
+import AvatarMetadata
 import AvatarService
 import Foundation
 import HTTPTypes
 import HummingbirdCore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -25,7 +27,7 @@ package enum AnswerRoute: String, Sendable {
 /// memory: the hash's record in the metadata cache and, when the answer has a body, the
 /// render among the renders kept in memory. The answer comes from `AnswerDecision`, as
 /// the router's does; this only looks up its inputs without waiting, and hands the
-/// request on (returns `nil`) when any needs I/O. `200`s are kept encoded in
+/// request on (returns `nil`) when any needs I/O. `200`s are kept encoded in the loop's
 /// `AnswerCache`, a cache of that decision.
 final class EventLoopAnswers: Sendable {
     /// What the connection writes.
@@ -40,19 +42,49 @@ final class EventLoopAnswers: Sendable {
     let decision: AnswerDecision
     let settings: HTTPSettings
     let metrics: RequestMetrics
-    let cache: AnswerCache
+    /// What the connections of one event loop share, so that an answer given there touches
+    /// nothing another loop writes: its answer cache (with an equal share of
+    /// `http.answerCacheBytes`) and its batch of request metrics.
+    struct PerLoop: Sendable {
+        let cache: AnswerCache
+        let metrics: RequestMetrics.Batch
+    }
 
-    init(service: AvatarService, decision: AnswerDecision, settings: HTTPSettings, metrics: RequestMetrics) {
+    /// As many as the loops of the server's group; a loop beyond those (another group's)
+    /// shares one, which their locks allow.
+    private let perLoop: [PerLoop]
+    private let assigned = NIOLockedValueBox<[ObjectIdentifier: PerLoop]>([:])
+
+    init(
+        service: AvatarService, decision: AnswerDecision, settings: HTTPSettings, metrics: RequestMetrics,
+        loops: Int = NIOSingletons.groupLoopCountSuggestion
+    ) {
         self.service = service
         self.decision = decision
         self.settings = settings
         self.metrics = metrics
-        cache = AnswerCache(budget: settings.answerCacheBytes)
+        let loops = max(1, loops)
+        perLoop = (0..<loops).map { _ in
+            PerLoop(cache: AnswerCache(budget: settings.answerCacheBytes / loops), metrics: metrics.makeBatch())
+        }
+    }
+
+    /// What the connections of `loop` share, for each of them to keep.
+    func perLoop(for loop: any EventLoop) -> PerLoop {
+        assigned.withLockedValue { assigned in
+            let key = ObjectIdentifier(loop)
+            if let found = assigned[key] { return found }
+            let next = perLoop[assigned.count % perLoop.count]
+            assigned[key] = next
+            return next
+        }
     }
 
     /// The answer to `head` when it can be given without waiting, else `nil`; `.encoded`
-    /// only when `canReplayEncoded`.
-    func answer(_ head: HTTPRequestHead, canReplayEncoded: Bool) -> (replay: Replay, status: Int, route: AnswerRoute)? {
+    /// only when `canReplayEncoded`. `cache` is the calling loop's.
+    func answer(
+        _ head: HTTPRequestHead, cache: AnswerCache, canReplayEncoded: Bool
+    ) -> (replay: Replay, status: Int, route: AnswerRoute)? {
         guard head.method == .GET || head.method == .HEAD,
             // Closing connections (`Connection: close`, HTTP/1.0) stays with the router; so do
             // absolute-form targets, which the router sees as their path. `keep-alive`, which
@@ -65,7 +97,9 @@ final class EventLoopAnswers: Sendable {
         let conditional = head.headers.contains(name: "if-none-match") || head.headers.contains(name: "if-modified-since")
         let conditions = conditional ? ConditionalRequest(head.headers) : ConditionalRequest()
         let isHead = head.method == .HEAD
-        if canReplayEncoded, conditions.isEmpty, let replayed = replay(head.uri, isHead: isHead) { return replayed }
+        if canReplayEncoded, conditions.isEmpty, let replayed = replay(head.uri, isHead: isHead, from: cache) {
+            return replayed
+        }
 
         let uri = URI(head.uri)
         let laggedBefore = service.recordsMayLag
@@ -73,42 +107,38 @@ final class EventLoopAnswers: Sendable {
             let request = try? RenderRequest(
                 name: name, query: uri.queryParameters, accept: settings.negotiate ? head.headers["accept"] : [],
                 settings: settings),
-            case .some(let record) = service.recordInMemory(for: request.hash)
+            let held = service.heldRecord(for: request.hash)
         else { return nil }
         // As the router does: a record read while changes were not followed lags.
         let recordsMayLag = laggedBefore || service.recordsMayLag
         let question = AvatarQuestion(request: request, isHead: isHead, conditions: conditions)
-        let shown = service.shown(request, record: record)
+        let shown = service.shown(request, record: held.record)
         var outcome = decision.decide(question, shown: shown, rendered: nil, recordsMayLag: recordsMayLag)
         if outcome == .needsRender {
             guard let rendered = service.renderInMemory(shown) else { return nil }
             outcome = decision.decide(question, shown: shown, rendered: rendered, recordsMayLag: recordsMayLag)
         }
         guard case .answer(let answer) = outcome else { return nil }
-        // Answers that vary by `Accept` are not kept: entries are found by target alone.
-        if conditions.isEmpty, !isHead, answer.fields[.vary] == nil {
-            cache.store(
-                answer, for: head.uri, hash: request.hash, record: record, shown: shown, recordsMayLag: recordsMayLag,
-                route: route)
+        // Answers that vary by `Accept` are not kept: entries are found by target alone. Nor
+        // is one whose lease has already ended (its copy of the record is being read again).
+        if conditions.isEmpty, !isHead, answer.fields[.vary] == nil, service.holds(held.lease) {
+            cache.store(answer, for: head.uri, lease: held.lease, recordsMayLag: recordsMayLag, route: route)
         }
-        metrics.answered(on: .eventLoop)
         return (.decided(answer), Int(answer.status.code), route)
     }
 
-    /// The `200` kept for `target`, while the record it was decided from is current, as
-    /// lagging as it was, and its render is in memory.
-    private func replay(_ target: String, isHead: Bool) -> (replay: Replay, status: Int, route: AnswerRoute)? {
+    /// The `200` `cache` keeps for `target`, while the lease on the record it was decided
+    /// from holds and the records lag as they did then.
+    private func replay(
+        _ target: String, isHead: Bool, from cache: AnswerCache
+    ) -> (replay: Replay, status: Int, route: AnswerRoute)? {
         guard let entry = cache.entry(for: target) else { return nil }
         let laggedBefore = service.recordsMayLag
-        guard case .some(let record) = service.recordInMemory(for: entry.hash), record == entry.record,
-            (laggedBefore || service.recordsMayLag) == entry.recordsMayLag,
-            let rendered = service.renderInMemory(entry.shown), rendered.bytes.readableBytes == entry.contentLength
-        else {
+        guard service.holds(entry.lease), (laggedBefore || service.recordsMayLag) == entry.recordsMayLag else {
             // Decided afresh, and kept anew, from what holds now.
             cache.remove(target)
             return nil
         }
-        metrics.answered(on: .eventLoop)
-        return (.encoded(head: entry.head, body: isHead ? nil : rendered.bytes), 200, entry.route)
+        return (.encoded(head: entry.head, body: isHead ? nil : entry.body), 200, entry.route)
     }
 }

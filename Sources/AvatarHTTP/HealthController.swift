@@ -7,6 +7,9 @@ import Prometheus
 struct HealthController {
     let service: AvatarService
     let registry: PrometheusCollectorRegistry
+    /// Its event loops' batches are handed on before each scrape, which then counts every
+    /// request answered before it.
+    let requests: RequestMetrics
 
     func addRoutes(to router: Router<AvatarRequestContext>) {
         router.get("/healthz") { _, _ in
@@ -19,7 +22,8 @@ struct HealthController {
                             body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ready"}"#)))
         }
         router.get("/metrics") { _, _ in
-            Response(
+            requests.handOnBatches()
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))

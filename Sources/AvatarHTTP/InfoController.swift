@@ -37,7 +37,7 @@ struct InfoController {
         guard case .answer(let answer) = outcome else {
             throw AvatarError.internalFailure(reason: "no answer with the facts at hand")
         }
-        metrics.answered(on: .router)
+        metrics.answeredByRouter()
         return answer.response
     }
 }

@@ -1,20 +1,26 @@
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// The one clock of `Date` on every response: stamped on each head as the connection writes
-/// it, and written as an encoded line after a replayed head. Made once a second, not per
-/// response, and read under one lock.
+/// it, and written as an encoded line after a replayed head. Made once a second per thread
+/// (in practice, per event loop), so that stamping shares nothing between threads.
 enum ResponseDate {
-    private struct Current {
-        var second: Int
-        var text: String
+    private final class Current: Sendable {
+        let second: Int
+        let text: String
         /// `Date: <text>` and the empty line that ends a head.
-        var line: ByteBuffer
+        let line: ByteBuffer
+
+        init(second: Int) {
+            self.second = second
+            text = HTTPDate.format(Date(timeIntervalSince1970: TimeInterval(second)))
+            line = ByteBuffer(string: "Date: \(text)\r\n\r\n")
+        }
     }
 
-    private static let current = NIOLockedValueBox(Current(second: -1, text: "", line: ByteBuffer()))
+    private static let current = ThreadSpecificVariable<Current>()
 
     static func stamp(_ head: inout HTTPResponseHead) {
         head.headers.replaceOrAdd(name: "Date", value: now().text)
@@ -27,10 +33,9 @@ enum ResponseDate {
 
     private static func now() -> Current {
         let second = Int(Date().timeIntervalSince1970)
-        if let found = current.withLockedValue({ $0.second == second ? $0 : nil }) { return found }
-        let text = HTTPDate.format(Date(timeIntervalSince1970: TimeInterval(second)))
-        let made = Current(second: second, text: text, line: ByteBuffer(string: "Date: \(text)\r\n\r\n"))
-        current.withLockedValue { $0 = made }
+        if let found = current.currentValue, found.second == second { return found }
+        let made = Current(second: second)
+        current.currentValue = made
         return made
     }
 }

@@ -43,9 +43,16 @@ public final class AvatarService: Sendable {
         try await index.record(for: hash)
     }
 
-    /// What `record(for:)` would answer, when known without I/O.
-    public func recordInMemory(for hash: AvatarHash) -> AvatarRecord?? {
-        index.recordInMemory(for: hash)
+    /// What `record(for:)` would answer, when known without I/O, and the lease under which
+    /// it stands.
+    public func heldRecord(for hash: AvatarHash) -> HeldRecord? {
+        index.heldRecord(for: hash)
+    }
+
+    /// Whether a record held under `lease` is still what `record(for:)` would answer
+    /// (`AvatarIndex.holds(_:)`): never locks or waits.
+    public func holds(_ lease: RecordLease) -> Bool {
+        index.holds(lease)
     }
 
     /// Whether records this node answers may be older than the store's (see `AvatarIndex`).

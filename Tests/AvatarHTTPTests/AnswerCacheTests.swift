@@ -7,11 +7,10 @@ import RenderPipeline
 import Testing
 
 @testable import AvatarHTTP
+@testable import AvatarMetadata
 
 @Suite struct AnswerCacheTests {
-    let record = AvatarRecord(
-        hash: TestHashes.md5, version: "v1", format: .jpeg, width: 10, height: 10, bytes: 100, rating: .g,
-        createdAt: Date(timeIntervalSince1970: 0), updatedAt: Date(timeIntervalSince1970: 0))
+    let lease = RecordLease(stripe: 0, stripeChanges: 0, allChanges: 0, until: .now + .seconds(60))
     let answer = AvatarAnswer(
         status: .ok, fields: [.contentType: "image/png", .contentLength: "3", .server: "avatars"],
         body: ByteBuffer(string: "png"))
@@ -19,12 +18,11 @@ import Testing
     /// The head is NIO's own encoding, up to where the `Date` line goes.
     @Test func anEntryIsNIOsEncodingUpToTheDateLine() throws {
         let cache = AnswerCache(budget: 1 << 20)
-        let shown = ShownImage.avatar(record, RenderParameters(size: 10, format: .png, quality: 80, avifEffort: 2))
-        cache.store(answer, for: "/a", hash: TestHashes.md5, record: record, shown: shown, recordsMayLag: false, route: .plain)
+        cache.store(answer, for: "/a", lease: lease, recordsMayLag: false, route: .plain)
         let entry = try #require(cache.entry(for: "/a"))
         let text = String(buffer: entry.head) + String(buffer: ResponseDate.encodedLine())
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 3\r\nServer: avatars\r\nDate: "))
-        #expect(text.hasSuffix(" GMT\r\n\r\n") && entry.contentLength == 3)
+        #expect(text.hasSuffix(" GMT\r\n\r\n") && String(buffer: entry.body) == "png")
         #expect(cache.entry(for: "/b") == nil)
     }
 
@@ -32,11 +30,9 @@ import Testing
     @Test func distinctLongTargetsStayWithinTheBudget() {
         let budget = 4 << 20
         let cache = AnswerCache(budget: budget)
-        let shown = ShownImage.avatar(record, RenderParameters(size: 10, format: .png, quality: 80, avifEffort: 2))
         let padding = String(repeating: "x", count: 8 * 1024 - 16)
         for index in 0..<20_000 {
-            cache.store(
-                answer, for: "/\(index)?\(padding)", hash: TestHashes.md5, record: record, shown: shown, recordsMayLag: false, route: .plain)
+            cache.store(answer, for: "/\(index)?\(padding)", lease: lease, recordsMayLag: false, route: .plain)
         }
         #expect(cache.bytes <= budget && cache.bytes > budget / 2)
         #expect(cache.entry(for: "/19999?\(padding)") != nil && cache.entry(for: "/0?\(padding)") == nil)
