@@ -1,5 +1,6 @@
 import AvatarCore
 import AvatarMetadata
+import AvatarService
 import HTTPTypes
 import NIOCore
 import NIOEmbedded
@@ -8,17 +9,27 @@ import NIOConcurrencyHelpers
 
 /// `200` answers the event loop gave, kept encoded by request target so the next request
 /// for the target skips parsing, deciding and encoding. A cache of `AnswerDecision`, not
-/// a second one: an entry is keyed by the target (which fixes the render request), holds
-/// the render it was decided with (a pure function of the request and the record), and
-/// is replayed only while the lease on the record it was decided from holds and the
-/// records lag as they did; conditional requests are always decided afresh. Each event
-/// loop has its own (`EventLoopAnswers.cache(for:)`), so a hit shares no lock or entry
-/// with another loop. Bounded by its share of `http.answerCacheBytes`, counting each
-/// entry's target, encoded head and body.
+/// a second one: an entry is keyed by the target (which fixes the render request) and is
+/// replayed only while the lease on the record it was decided from holds, the records lag
+/// as they did, and its render is at hand; conditional requests are always decided
+/// afresh. Each event loop has its own (`EventLoopAnswers.perLoop(for:)`), so a hit shares
+/// no lock or entry with another loop. Bounded by its share of `http.answerCacheBytes`,
+/// counting each entry's target, encoded head and the body it holds.
 final class AnswerCache: Sendable {
     /// One encoded answer and what it was decided from. A class: a hit takes it out of the
     /// cache with one retain rather than one per field.
     final class Entry: Sendable {
+        /// Where a replay finds the answer's body.
+        enum Body: Sendable {
+            /// Held by the entry: a small render, whose lookup in the render cache (a lock
+            /// every loop takes, a hash of its key) would cost more than the rest of the answer.
+            case held(ByteBuffer)
+            /// Among the renders the render cache keeps in memory: a large one, which the
+            /// entry would otherwise keep alive after the render cache let it go, and whose
+            /// sending outweighs the lookup.
+            case kept(ShownImage, length: Int)
+        }
+
         /// The lease on the record the answer was decided from.
         let lease: RecordLease
         /// Whether the record might lag when the answer was decided (it caps `s-maxage`).
@@ -27,15 +38,37 @@ final class AnswerCache: Sendable {
         /// The status line and header fields as NIO's encoder writes them, up to where the
         /// `Date` line goes.
         let head: ByteBuffer
-        let body: ByteBuffer
+        let body: Body
+        /// For a held body: the whole answer as sent in one second, `Date` included, made
+        /// again in the next. A hit then writes one buffer, and copies nothing.
+        private let dated = NIOLockedValueBox<(second: Int, wire: ByteBuffer)?>(nil)
 
-        init(lease: RecordLease, recordsMayLag: Bool, route: AnswerRoute, head: ByteBuffer, body: ByteBuffer) {
+        init(lease: RecordLease, recordsMayLag: Bool, route: AnswerRoute, head: ByteBuffer, body: Body) {
             (self.lease, self.recordsMayLag, self.route, self.head, self.body) = (lease, recordsMayLag, route, head, body)
+        }
+
+        /// The head, `date`'s line and the held body as one buffer; `nil` when the body
+        /// is not held.
+        func wire(at date: ResponseDate.Current) -> ByteBuffer? {
+            guard case .held(let bytes) = body else { return nil }
+            return dated.withLockedValue { dated in
+                if let dated, dated.second == date.second { return dated.wire }
+                var wire = ByteBuffer()
+                wire.reserveCapacity(head.readableBytes + date.line.readableBytes + bytes.readableBytes)
+                wire.writeImmutableBuffer(head)
+                wire.writeImmutableBuffer(date.line)
+                wire.writeImmutableBuffer(bytes)
+                dated = (date.second, wire)
+                return wire
+            }
         }
     }
 
-    /// What an entry costs besides its target, head and body: the entry, its key and their
-    /// bookkeeping, rounded up.
+    /// The largest body an entry holds itself.
+    static let largestHeldBody = 16 * 1024
+
+    /// What an entry costs besides its target, head and held body (twice, for its dated
+    /// wire): the entry, its key and their bookkeeping, rounded up.
     private static let entryOverhead = 512
 
     private let entries: NIOLockedValueBox<ByteBudgetFIFO<String, Entry>>
@@ -51,15 +84,22 @@ final class AnswerCache: Sendable {
         entries.withLockedValue { $0.get(target) }
     }
 
-    /// Keeps `answer`, a `200` decided from the record held under `lease`, for `target`.
-    func store(_ answer: AvatarAnswer, for target: String, lease: RecordLease, recordsMayLag: Bool, route: AnswerRoute) {
-        guard answer.status == .ok, let body = answer.body, entry(for: target) == nil,
+    /// Keeps `answer`, a `200` showing `shown` decided from the record held under `lease`,
+    /// for `target`.
+    func store(
+        _ answer: AvatarAnswer, showing shown: ShownImage, for target: String, lease: RecordLease, recordsMayLag: Bool,
+        route: AnswerRoute
+    ) {
+        guard answer.status == .ok, let bytes = answer.body, entry(for: target) == nil,
             let head = Self.encode(answer.head)
         else { return }
-        let entry = Entry(lease: lease, recordsMayLag: recordsMayLag, route: route, head: head, body: body)
-        let cost = target.utf8.count + head.capacity + body.readableBytes + Self.entryOverhead
-        // One large render must not push out a great many small ones.
-        entries.withLockedValue { $0.add(entry, for: target, cost: cost, largest: $0.budget / 64) }
+        let held = bytes.readableBytes <= Self.largestHeldBody
+        let entry = Entry(
+            lease: lease, recordsMayLag: recordsMayLag, route: route, head: head,
+            body: held ? .held(bytes) : .kept(shown, length: bytes.readableBytes))
+        let heldCost = held ? head.readableBytes + ResponseDate.lineLength + 2 * bytes.readableBytes : 0
+        let cost = target.utf8.count + head.capacity + heldCost + Self.entryOverhead
+        entries.withLockedValue { $0.add(entry, for: target, cost: cost) }
     }
 
     func remove(_ target: String) {

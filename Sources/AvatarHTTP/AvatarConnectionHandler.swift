@@ -257,6 +257,9 @@ final class AvatarConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             encoder.write(NIOAny(IOData.byteBuffer(ResponseDate.encodedLine())), promise: nil)
             if let body { encoder.write(NIOAny(IOData.byteBuffer(body)), promise: nil) }
             context.flush()
+        case .wire(let wire):
+            guard let encoder else { return }
+            encoder.writeAndFlush(NIOAny(IOData.byteBuffer(wire)), promise: nil)
         case .decided(let answer):
             var head = answer.head
             ResponseDate.stamp(&head)

@@ -36,6 +36,8 @@ final class EventLoopAnswers: Sendable {
         case decided(AvatarAnswer)
         /// A head encoded before (up to its `Date` line) and the body, written below the encoder.
         case encoded(head: ByteBuffer, body: ByteBuffer?)
+        /// A whole answer encoded before, `Date` included, written below the encoder.
+        case wire(ByteBuffer)
     }
 
     let service: AvatarService
@@ -122,23 +124,35 @@ final class EventLoopAnswers: Sendable {
         // Answers that vary by `Accept` are not kept: entries are found by target alone. Nor
         // is one whose lease has already ended (its copy of the record is being read again).
         if conditions.isEmpty, !isHead, answer.fields[.vary] == nil, service.holds(held.lease) {
-            cache.store(answer, for: head.uri, lease: held.lease, recordsMayLag: recordsMayLag, route: route)
+            cache.store(
+                answer, showing: shown, for: head.uri, lease: held.lease, recordsMayLag: recordsMayLag, route: route)
         }
         return (.decided(answer), Int(answer.status.code), route)
     }
 
     /// The `200` `cache` keeps for `target`, while the lease on the record it was decided
-    /// from holds and the records lag as they did then.
+    /// from holds, the records lag as they did then, and its render is at hand.
     private func replay(
         _ target: String, isHead: Bool, from cache: AnswerCache
     ) -> (replay: Replay, status: Int, route: AnswerRoute)? {
         guard let entry = cache.entry(for: target) else { return nil }
         let laggedBefore = service.recordsMayLag
-        guard service.holds(entry.lease), (laggedBefore || service.recordsMayLag) == entry.recordsMayLag else {
+        let body: ByteBuffer?
+        if service.holds(entry.lease), (laggedBefore || service.recordsMayLag) == entry.recordsMayLag {
+            switch entry.body {
+            case .held(let bytes): body = bytes
+            case .kept(let shown, let length):
+                body = service.renderInMemory(shown).map(\.bytes).flatMap { $0.readableBytes == length ? $0 : nil }
+            }
+        } else {
+            body = nil
+        }
+        guard let body else {
             // Decided afresh, and kept anew, from what holds now.
             cache.remove(target)
             return nil
         }
-        return (.encoded(head: entry.head, body: isHead ? nil : entry.body), 200, entry.route)
+        if !isHead, let wire = entry.wire(at: ResponseDate.now()) { return (.wire(wire), 200, entry.route) }
+        return (.encoded(head: entry.head, body: isHead ? nil : body), 200, entry.route)
     }
 }

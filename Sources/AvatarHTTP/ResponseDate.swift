@@ -7,7 +7,9 @@ import NIOPosix
 /// it, and written as an encoded line after a replayed head. Made once a second per thread
 /// (in practice, per event loop), so that stamping shares nothing between threads.
 enum ResponseDate {
-    private final class Current: Sendable {
+    /// The `Date` of one second.
+    final class Current: Sendable {
+        /// Seconds since 1970.
         let second: Int
         let text: String
         /// `Date: <text>` and the empty line that ends a head.
@@ -31,7 +33,11 @@ enum ResponseDate {
         now().line
     }
 
-    private static func now() -> Current {
+    /// The length of a `Date` line: HTTP dates have one length.
+    static var lineLength: Int { now().line.readableBytes }
+
+    /// The `Date` of this second.
+    static func now() -> Current {
         let second = Int(Date().timeIntervalSince1970)
         if let found = current.currentValue, found.second == second { return found }
         let made = Current(second: second)

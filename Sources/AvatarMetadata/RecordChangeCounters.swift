@@ -6,19 +6,14 @@ import Synchronization
 /// counters are written only by changes, so checking a lease on every request costs two
 /// loads of memory no other core is writing.
 final class RecordChangeCounters: Sendable {
-    private final class Counter: Sendable {
-        let value = Atomic<UInt64>(0)
-    }
-
-    /// Hashes are hex digests, uniformly spread: the first three digits pick the stripe,
-    /// so a change of one hash ends the leases of about one hash in 4,096.
-    static let stripeCount = 4096
-    private let stripes: [Counter]
-    private let all = Counter()
-
-    init() {
-        stripes = (0..<Self.stripeCount).map { _ in Counter() }
-    }
+    /// Stored in place rather than as objects: reading a counter then retains nothing,
+    /// which would write to memory every core reads. Hashes are hex digests, uniformly
+    /// spread: the first three digits pick the stripe, so a change of one hash ends the
+    /// leases of about one hash in 4,096.
+    private typealias Stripes = InlineArray<4096, Atomic<UInt64>>
+    static let stripeCount = Stripes.count
+    private let stripes = Stripes { _ in Atomic(0) }
+    private let all = Atomic<UInt64>(0)
 
     /// The stripe of `hash`: its first three hex digits (stored hashes are lowercase).
     static func stripe(of hash: AvatarHash) -> Int {
@@ -35,24 +30,24 @@ final class RecordChangeCounters: Sendable {
     func lease(for hash: AvatarHash) -> RecordLease {
         let stripe = Self.stripe(of: hash)
         return RecordLease(
-            stripe: stripe, stripeChanges: stripes[stripe].value.load(ordering: .acquiring),
-            allChanges: all.value.load(ordering: .acquiring), until: nil)
+            stripe: stripe, stripeChanges: stripes[stripe].load(ordering: .acquiring),
+            allChanges: all.load(ordering: .acquiring), until: nil)
     }
 
     /// Whether no change counted since `lease` was taken touches its hash.
     func unchanged(since lease: RecordLease) -> Bool {
-        lease.stripe >= 0 && lease.stripe < stripes.count
-            && stripes[lease.stripe].value.load(ordering: .acquiring) == lease.stripeChanges
-            && all.value.load(ordering: .acquiring) == lease.allChanges
+        lease.stripe >= 0 && lease.stripe < Self.stripeCount
+            && stripes[lease.stripe].load(ordering: .acquiring) == lease.stripeChanges
+            && all.load(ordering: .acquiring) == lease.allChanges
     }
 
     /// Counts a change of `hash`: after what it changed is in place.
     func changed(_ hash: AvatarHash) {
-        stripes[Self.stripe(of: hash)].value.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        stripes[Self.stripe(of: hash)].wrappingAdd(1, ordering: .sequentiallyConsistent)
     }
 
     /// Counts a change of every record.
     func changedAll() {
-        all.value.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        all.wrappingAdd(1, ordering: .sequentiallyConsistent)
     }
 }

@@ -10,6 +10,11 @@ import Testing
 @testable import AvatarMetadata
 
 @Suite struct AnswerCacheTests {
+    let shown = ShownImage.avatar(
+        AvatarRecord(
+            hash: TestHashes.md5, version: "v1", format: .jpeg, width: 10, height: 10, bytes: 100, rating: .g,
+            createdAt: Date(timeIntervalSince1970: 0), updatedAt: Date(timeIntervalSince1970: 0)),
+        RenderParameters(size: 10, format: .png, quality: 80, avifEffort: 2))
     let lease = RecordLease(stripe: 0, stripeChanges: 0, allChanges: 0, until: .now + .seconds(60))
     let answer = AvatarAnswer(
         status: .ok, fields: [.contentType: "image/png", .contentLength: "3", .server: "avatars"],
@@ -18,12 +23,40 @@ import Testing
     /// The head is NIO's own encoding, up to where the `Date` line goes.
     @Test func anEntryIsNIOsEncodingUpToTheDateLine() throws {
         let cache = AnswerCache(budget: 1 << 20)
-        cache.store(answer, for: "/a", lease: lease, recordsMayLag: false, route: .plain)
+        cache.store(answer, showing: shown, for: "/a", lease: lease, recordsMayLag: false, route: .plain)
         let entry = try #require(cache.entry(for: "/a"))
         let text = String(buffer: entry.head) + String(buffer: ResponseDate.encodedLine())
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 3\r\nServer: avatars\r\nDate: "))
-        #expect(text.hasSuffix(" GMT\r\n\r\n") && String(buffer: entry.body) == "png")
-        #expect(cache.entry(for: "/b") == nil)
+        #expect(text.hasSuffix(" GMT\r\n\r\n"))
+        guard case .held(let body) = entry.body else { Issue.record("a 3-byte body was not held"); return }
+        #expect(String(buffer: body) == "png" && cache.entry(for: "/b") == nil)
+    }
+
+    /// A held body goes out with its head and the `Date` of the second it is sent in, as
+    /// one buffer, made once a second.
+    @Test func theWireOfAHeldBodyCarriesTheDateOfItsSecond() throws {
+        let cache = AnswerCache(budget: 1 << 20)
+        cache.store(answer, showing: shown, for: "/a", lease: lease, recordsMayLag: false, route: .plain)
+        let entry = try #require(cache.entry(for: "/a"))
+        let (first, next) = (ResponseDate.Current(second: 1_800_000_000), ResponseDate.Current(second: 1_800_000_001))
+        let wire = try #require(entry.wire(at: first))
+        #expect(String(buffer: wire) == String(buffer: entry.head) + "Date: Fri, 15 Jan 2027 08:00:00 GMT\r\n\r\npng")
+        #expect(entry.wire(at: first) == wire)
+        #expect(String(buffer: try #require(entry.wire(at: next))).contains("Date: Fri, 15 Jan 2027 08:00:01 GMT\r\n\r\npng"))
+    }
+
+    /// A body over `largestHeldBody` is left to the render cache, and the entry costs no
+    /// more for it.
+    @Test func aLargeBodyIsFoundInTheRenderCacheNotHeld() throws {
+        let cache = AnswerCache(budget: 1 << 20)
+        let length = AnswerCache.largestHeldBody + 1
+        var large = answer
+        large.body = ByteBuffer(repeating: 1, count: length)
+        large.fields[.contentLength] = String(length)
+        cache.store(large, showing: shown, for: "/large", lease: lease, recordsMayLag: false, route: .plain)
+        let entry = try #require(cache.entry(for: "/large"))
+        guard case .kept(let kept, let keptLength) = entry.body else { Issue.record("a large body was held"); return }
+        #expect(kept == shown && keptLength == length && cache.bytes < length && entry.wire(at: ResponseDate.now()) == nil)
     }
 
     /// 20,000 distinct 8 KiB targets hold no more than the budget.
@@ -32,7 +65,7 @@ import Testing
         let cache = AnswerCache(budget: budget)
         let padding = String(repeating: "x", count: 8 * 1024 - 16)
         for index in 0..<20_000 {
-            cache.store(answer, for: "/\(index)?\(padding)", lease: lease, recordsMayLag: false, route: .plain)
+            cache.store(answer, showing: shown, for: "/\(index)?\(padding)", lease: lease, recordsMayLag: false, route: .plain)
         }
         #expect(cache.bytes <= budget && cache.bytes > budget / 2)
         #expect(cache.entry(for: "/19999?\(padding)") != nil && cache.entry(for: "/0?\(padding)") == nil)
