@@ -21,9 +21,10 @@ final class AnswerCache: Sendable {
     final class Entry: Sendable {
         /// Where a replay finds the answer's body.
         enum Body: Sendable {
-            /// Held by the entry: a small render, whose lookup in the render cache (a lock
-            /// every loop takes, a hash of its key) would cost more than the rest of the answer.
-            case held(ByteBuffer)
+            /// Held by the entry, in its `wire`: a small render, whose lookup in the render
+            /// cache (a lock every loop takes, a hash of its key) would cost more than the
+            /// rest of the answer.
+            case held
             /// Among the renders the render cache keeps in memory: a large one, which the
             /// entry would otherwise keep alive after the render cache let it go, and whose
             /// sending outweighs the lookup.
@@ -39,27 +40,51 @@ final class AnswerCache: Sendable {
         /// `Date` line goes.
         let head: ByteBuffer
         let body: Body
-        /// For a held body: the whole answer as sent in one second, `Date` included, made
-        /// again in the next. A hit then writes one buffer, and copies nothing.
-        private let dated = NIOLockedValueBox<(second: Int, wire: ByteBuffer)?>(nil)
+        /// For a held body: the whole answer as sent in one second (head, `Date` line,
+        /// body), in storage of this entry's own, so a hit writes one buffer no other loop
+        /// touches. The next second's is a copy with the other `Date`, made when first asked.
+        private let dated: NIOLockedValueBox<(second: Int, lineLength: Int, wire: ByteBuffer)>?
 
-        init(lease: RecordLease, recordsMayLag: Bool, route: AnswerRoute, head: ByteBuffer, body: Body) {
-            (self.lease, self.recordsMayLag, self.route, self.head, self.body) = (lease, recordsMayLag, route, head, body)
+        init(
+            lease: RecordLease, recordsMayLag: Bool, route: AnswerRoute, head: ByteBuffer, shown: ShownImage,
+            body: ByteBuffer, held: Bool
+        ) {
+            (self.lease, self.recordsMayLag, self.route, self.head) = (lease, recordsMayLag, route, head)
+            guard held else {
+                (self.body, dated) = (.kept(shown, length: body.readableBytes), nil)
+                return
+            }
+            let date = ResponseDate.now()
+            (self.body, dated) = (
+                .held,
+                NIOLockedValueBox(
+                    (date.second, date.line.readableBytes, Self.wire(head: head, line: date.line, body: body)))
+            )
         }
 
-        /// The head, `date`'s line and the held body as one buffer; `nil` when the body
-        /// is not held.
+        private static func wire(head: ByteBuffer, line: ByteBuffer, body: ByteBuffer) -> ByteBuffer {
+            var wire = ByteBuffer()
+            wire.reserveCapacity(head.readableBytes + line.readableBytes + body.readableBytes)
+            wire.writeImmutableBuffer(head)
+            wire.writeImmutableBuffer(line)
+            wire.writeImmutableBuffer(body)
+            return wire
+        }
+
+        /// The whole answer with `date`'s line; `nil` when the body is not held.
         func wire(at date: ResponseDate.Current) -> ByteBuffer? {
-            guard case .held(let bytes) = body else { return nil }
-            return dated.withLockedValue { dated in
-                if let dated, dated.second == date.second { return dated.wire }
-                var wire = ByteBuffer()
-                wire.reserveCapacity(head.readableBytes + date.line.readableBytes + bytes.readableBytes)
-                wire.writeImmutableBuffer(head)
-                wire.writeImmutableBuffer(date.line)
-                wire.writeImmutableBuffer(bytes)
-                dated = (date.second, wire)
-                return wire
+            dated?.withLockedValue { dated in
+                guard dated.second != date.second else { return dated.wire }
+                let bodyStart = dated.wire.readerIndex + head.readableBytes + dated.lineLength
+                if date.line.readableBytes == dated.lineLength {
+                    // Overwritten where it lies; the buffer copies itself first, as the last
+                    // second's may still be sending.
+                    dated.wire.setBuffer(date.line, at: dated.wire.readerIndex + head.readableBytes)
+                } else if let body = dated.wire.getSlice(at: bodyStart, length: dated.wire.writerIndex - bodyStart) {
+                    dated.wire = Self.wire(head: head, line: date.line, body: body)
+                }
+                (dated.second, dated.lineLength) = (date.second, date.line.readableBytes)
+                return dated.wire
             }
         }
     }
@@ -67,8 +92,8 @@ final class AnswerCache: Sendable {
     /// The largest body an entry holds itself.
     static let largestHeldBody = 16 * 1024
 
-    /// What an entry costs besides its target, head and held body (twice, for its dated
-    /// wire): the entry, its key and their bookkeeping, rounded up.
+    /// What an entry costs besides its target, head and wire: the entry, its key and their
+    /// bookkeeping, rounded up.
     private static let entryOverhead = 512
 
     private let entries: NIOLockedValueBox<ByteBudgetFIFO<String, Entry>>
@@ -95,9 +120,8 @@ final class AnswerCache: Sendable {
         else { return }
         let held = bytes.readableBytes <= Self.largestHeldBody
         let entry = Entry(
-            lease: lease, recordsMayLag: recordsMayLag, route: route, head: head,
-            body: held ? .held(bytes) : .kept(shown, length: bytes.readableBytes))
-        let heldCost = held ? head.readableBytes + ResponseDate.lineLength + 2 * bytes.readableBytes : 0
+            lease: lease, recordsMayLag: recordsMayLag, route: route, head: head, shown: shown, body: bytes, held: held)
+        let heldCost = held ? head.readableBytes + ResponseDate.lineLength + bytes.readableBytes : 0
         let cost = target.utf8.count + head.capacity + heldCost + Self.entryOverhead
         entries.withLockedValue { $0.add(entry, for: target, cost: cost) }
     }

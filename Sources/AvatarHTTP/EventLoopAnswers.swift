@@ -137,22 +137,26 @@ final class EventLoopAnswers: Sendable {
     ) -> (replay: Replay, status: Int, route: AnswerRoute)? {
         guard let entry = cache.entry(for: target) else { return nil }
         let laggedBefore = service.recordsMayLag
-        let body: ByteBuffer?
-        if service.holds(entry.lease), (laggedBefore || service.recordsMayLag) == entry.recordsMayLag {
-            switch entry.body {
-            case .held(let bytes): body = bytes
-            case .kept(let shown, let length):
-                body = service.renderInMemory(shown).map(\.bytes).flatMap { $0.readableBytes == length ? $0 : nil }
+        guard service.holds(entry.lease), (laggedBefore || service.recordsMayLag) == entry.recordsMayLag else {
+            return forget(target, in: cache)
+        }
+        switch entry.body {
+        case .held:
+            if isHead { return (.encoded(head: entry.head, body: nil), 200, entry.route) }
+            guard let wire = entry.wire(at: ResponseDate.now()) else { return forget(target, in: cache) }
+            return (.wire(wire), 200, entry.route)
+        case .kept(let shown, let length):
+            guard let rendered = service.renderInMemory(shown), rendered.bytes.readableBytes == length else {
+                return forget(target, in: cache)
             }
-        } else {
-            body = nil
+            return (.encoded(head: entry.head, body: isHead ? nil : rendered.bytes), 200, entry.route)
         }
-        guard let body else {
-            // Decided afresh, and kept anew, from what holds now.
-            cache.remove(target)
-            return nil
-        }
-        if !isHead, let wire = entry.wire(at: ResponseDate.now()) { return (.wire(wire), 200, entry.route) }
-        return (.encoded(head: entry.head, body: isHead ? nil : body), 200, entry.route)
+    }
+
+    /// Drops what `cache` keeps for `target`, which is then decided afresh, and kept anew,
+    /// from what holds now.
+    private func forget(_ target: String, in cache: AnswerCache) -> (replay: Replay, status: Int, route: AnswerRoute)? {
+        cache.remove(target)
+        return nil
     }
 }
