@@ -21,10 +21,10 @@ final class AnswerCache: Sendable {
     final class Entry: Sendable {
         /// Where a replay finds the answer's body.
         enum Body: Sendable {
-            /// Held by the entry, in its `wire`: a small render, whose lookup in the render
-            /// cache (a lock every loop takes, a hash of its key) would cost more than the
-            /// rest of the answer.
-            case held
+            /// Held by the entry, whole: a small render, whose lookup in the render cache (a
+            /// lock every loop takes, a hash of its key) would cost more than the rest of
+            /// the answer.
+            case held(HeldAnswer)
             /// Among the renders the render cache keeps in memory: a large one, which the
             /// entry would otherwise keep alive after the render cache let it go, and whose
             /// sending outweighs the lookup.
@@ -35,65 +35,24 @@ final class AnswerCache: Sendable {
         let lease: RecordLease
         /// Whether the record might lag when the answer was decided (it caps `s-maxage`).
         let recordsMayLag: Bool
+        /// The route the answer is counted under in the request metrics.
         let route: AnswerRoute
         /// The status line and header fields as NIO's encoder writes them, up to where the
-        /// `Date` line goes.
+        /// `Date` line goes: what a `HEAD` is answered with, and a kept body's head.
         let head: ByteBuffer
+        /// Where the body is.
         let body: Body
-        /// For a held body: the whole answer as sent in one second (head, `Date` line,
-        /// body), in storage of this entry's own, so a hit writes one buffer no other loop
-        /// touches. The next second's is a copy with the other `Date`, made when first asked.
-        private let dated: NIOLockedValueBox<(second: Int, lineLength: Int, wire: ByteBuffer)>?
 
-        init(
-            lease: RecordLease, recordsMayLag: Bool, route: AnswerRoute, head: ByteBuffer, shown: ShownImage,
-            body: ByteBuffer, held: Bool
-        ) {
-            (self.lease, self.recordsMayLag, self.route, self.head) = (lease, recordsMayLag, route, head)
-            guard held else {
-                (self.body, dated) = (.kept(shown, length: body.readableBytes), nil)
-                return
-            }
-            let date = ResponseDate.now()
-            (self.body, dated) = (
-                .held,
-                NIOLockedValueBox(
-                    (date.second, date.line.readableBytes, Self.wire(head: head, line: date.line, body: body)))
-            )
-        }
-
-        private static func wire(head: ByteBuffer, line: ByteBuffer, body: ByteBuffer) -> ByteBuffer {
-            var wire = ByteBuffer()
-            wire.reserveCapacity(head.readableBytes + line.readableBytes + body.readableBytes)
-            wire.writeImmutableBuffer(head)
-            wire.writeImmutableBuffer(line)
-            wire.writeImmutableBuffer(body)
-            return wire
-        }
-
-        /// The whole answer with `date`'s line; `nil` when the body is not held.
-        func wire(at date: ResponseDate.Current) -> ByteBuffer? {
-            dated?.withLockedValue { dated in
-                guard dated.second != date.second else { return dated.wire }
-                let bodyStart = dated.wire.readerIndex + head.readableBytes + dated.lineLength
-                if date.line.readableBytes == dated.lineLength {
-                    // Overwritten where it lies; the buffer copies itself first, as the last
-                    // second's may still be sending.
-                    dated.wire.setBuffer(date.line, at: dated.wire.readerIndex + head.readableBytes)
-                } else if let body = dated.wire.getSlice(at: bodyStart, length: dated.wire.writerIndex - bodyStart) {
-                    dated.wire = Self.wire(head: head, line: date.line, body: body)
-                }
-                (dated.second, dated.lineLength) = (date.second, date.line.readableBytes)
-                return dated.wire
-            }
+        init(lease: RecordLease, recordsMayLag: Bool, route: AnswerRoute, head: ByteBuffer, body: Body) {
+            (self.lease, self.recordsMayLag, self.route, self.head, self.body) = (lease, recordsMayLag, route, head, body)
         }
     }
 
     /// The largest body an entry holds itself.
     static let largestHeldBody = 16 * 1024
 
-    /// What an entry costs besides its target, head and wire: the entry, its key and their
-    /// bookkeeping, rounded up.
+    /// What an entry costs besides its target, head and held answer: the entry, its key and
+    /// their bookkeeping, rounded up.
     private static let entryOverhead = 512
 
     private let entries: NIOLockedValueBox<ByteBudgetFIFO<String, Entry>>
@@ -105,6 +64,7 @@ final class AnswerCache: Sendable {
     /// What the entries cost now, in bytes.
     var bytes: Int { entries.withLockedValue { $0.bytes } }
 
+    /// The entry kept for `target`, if any.
     func entry(for target: String) -> Entry? {
         entries.withLockedValue { $0.get(target) }
     }
@@ -118,14 +78,22 @@ final class AnswerCache: Sendable {
         guard answer.status == .ok, let bytes = answer.body, entry(for: target) == nil,
             let head = Self.encode(answer.head)
         else { return }
-        let held = bytes.readableBytes <= Self.largestHeldBody
-        let entry = Entry(
-            lease: lease, recordsMayLag: recordsMayLag, route: route, head: head, shown: shown, body: bytes, held: held)
-        let heldCost = held ? head.readableBytes + ResponseDate.lineLength + bytes.readableBytes : 0
-        let cost = target.utf8.count + head.capacity + heldCost + Self.entryOverhead
+        let body: Entry.Body
+        var cost = target.utf8.count + head.capacity + Self.entryOverhead
+        if bytes.readableBytes <= Self.largestHeldBody {
+            let held = HeldAnswer(head: head, body: bytes, date: ResponseDate.now())
+            // At the capacity allocated, which rounds up; a copy made while the last
+            // second's is still being sent has the same.
+            cost += held.capacity
+            body = .held(held)
+        } else {
+            body = .kept(shown, length: bytes.readableBytes)
+        }
+        let entry = Entry(lease: lease, recordsMayLag: recordsMayLag, route: route, head: head, body: body)
         entries.withLockedValue { $0.add(entry, for: target, cost: cost) }
     }
 
+    /// Drops the entry kept for `target`.
     func remove(_ target: String) {
         entries.withLockedValue { $0.remove(target) }
     }

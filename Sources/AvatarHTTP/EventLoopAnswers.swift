@@ -48,12 +48,15 @@ final class EventLoopAnswers: Sendable {
     /// nothing another loop writes: its answer cache (with an equal share of
     /// `http.answerCacheBytes`) and its batch of request metrics.
     struct PerLoop: Sendable {
+        /// The loop's encoded answers.
         let cache: AnswerCache
+        /// The loop's answers not yet handed on to the request metrics.
         let metrics: RequestMetrics.Batch
     }
 
-    /// As many as the loops of the server's group; a loop beyond those (another group's)
-    /// shares one, which their locks allow.
+    /// As many as the loops of the server's group (NIO's singleton group, which Hummingbird
+    /// serves on by default); a loop beyond those (another group's, in tests) shares one,
+    /// which their locks allow.
     private let perLoop: [PerLoop]
     private let assigned = NIOLockedValueBox<[ObjectIdentifier: PerLoop]>([:])
 
@@ -82,8 +85,8 @@ final class EventLoopAnswers: Sendable {
         }
     }
 
-    /// The answer to `head` when it can be given without waiting, else `nil`; `.encoded`
-    /// only when `canReplayEncoded`. `cache` is the calling loop's.
+    /// The answer to `head` when it can be given without waiting, else `nil`; a replay
+    /// (`.encoded`, `.wire`) only when `canReplayEncoded`. `cache` is the calling loop's.
     func answer(
         _ head: HTTPRequestHead, cache: AnswerCache, canReplayEncoded: Bool
     ) -> (replay: Replay, status: Int, route: AnswerRoute)? {
@@ -141,10 +144,9 @@ final class EventLoopAnswers: Sendable {
             return forget(target, in: cache)
         }
         switch entry.body {
-        case .held:
+        case .held(let held):
             if isHead { return (.encoded(head: entry.head, body: nil), 200, entry.route) }
-            guard let wire = entry.wire(at: ResponseDate.now()) else { return forget(target, in: cache) }
-            return (.wire(wire), 200, entry.route)
+            return (.wire(held.wire(at: ResponseDate.now())), 200, entry.route)
         case .kept(let shown, let length):
             guard let rendered = service.renderInMemory(shown), rendered.bytes.readableBytes == length else {
                 return forget(target, in: cache)

@@ -8,7 +8,8 @@ import NIOConcurrencyHelpers
 /// An event loop counts its answers in a `Batch` of its own and hands them on every
 /// `batchSize` answers and before every scrape (`handOnBatches()`): the shared counters
 /// and histograms would otherwise be written by every loop on every answer, which costs
-/// hits more than the rest of their work. A scrape sees every answer given before it.
+/// hits more than the rest of their work. A scrape sees every answer given before it;
+/// answers not yet handed on when the process stops are not counted anywhere.
 final class RequestMetrics: Sendable {
     fileprivate struct Key: Hashable {
         let route: String
@@ -50,6 +51,7 @@ final class RequestMetrics: Sendable {
         answers[.router]?.increment()
     }
 
+    /// Counts and times a request the router answered, begun at `start`.
     func record(route: String, method: String, status: Int, since start: ContinuousClock.Instant) {
         let key = Key(route: route, method: method, status: status)
         let (counter, timer) = handles(key)

@@ -11,10 +11,12 @@ enum ResponseDate {
     final class Current: Sendable {
         /// Seconds since 1970.
         let second: Int
+        /// The HTTP date of `second`, the value of a `Date` field.
         let text: String
         /// `Date: <text>` and the empty line that ends a head.
         let line: ByteBuffer
 
+        /// The `Date` of `second` (seconds since 1970).
         init(second: Int) {
             self.second = second
             text = HTTPDate.format(Date(timeIntervalSince1970: TimeInterval(second)))
@@ -22,8 +24,10 @@ enum ResponseDate {
         }
     }
 
+    /// Each thread's `Date` of the last second it asked in.
     private static let current = ThreadSpecificVariable<Current>()
 
+    /// Sets `head`'s `Date` to now.
     static func stamp(_ head: inout HTTPResponseHead) {
         head.headers.replaceOrAdd(name: "Date", value: now().text)
     }
@@ -32,9 +36,6 @@ enum ResponseDate {
     static func encodedLine() -> ByteBuffer {
         now().line
     }
-
-    /// The length of a `Date` line: HTTP dates have one length.
-    static var lineLength: Int { now().line.readableBytes }
 
     /// The `Date` of this second.
     static func now() -> Current {

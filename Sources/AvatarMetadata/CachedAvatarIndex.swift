@@ -121,7 +121,12 @@ public final class CachedAvatarIndex: AvatarIndex {
         if state.entries.count >= maxEntries, state.entries[hash] == nil {
             state.entries = state.entries.filter { $0.value.expires > now }
             if state.entries.count >= maxEntries { state.entries.removeAll(keepingCapacity: true) }
+            // A record read again after this may differ from one a lease was taken on.
+            changes.changedAll()
         }
+        // Two reads in flight across another writer's change may keep different records,
+        // the older last: a lease on the one replaced must not outlive it.
+        if let kept = state.entries[hash], kept.record != record { changes.changed(hash) }
         state.entries[hash] = Entry(record: record, expires: now + lifetime, refreshAfter: now + lifetime * 0.75)
     }
 

@@ -6,21 +6,33 @@ import Synchronization
 /// counters are written only by changes, so checking a lease on every request costs two
 /// loads of memory no other core is writing.
 final class RecordChangeCounters: Sendable {
-    /// Stored in place rather than as objects: reading a counter then retains nothing,
-    /// which would write to memory every core reads. Hashes are hex digests, uniformly
-    /// spread: the first three digits pick the stripe, so a change of one hash ends the
-    /// leases of about one hash in 4,096.
-    private typealias Stripes = InlineArray<4096, Atomic<UInt64>>
-    static let stripeCount = Stripes.count
-    private let stripes = Stripes { _ in Atomic(0) }
+    /// How many stripes the hashes fall into. Hashes are hex digests, uniformly spread: their
+    /// first three digits pick the stripe, so a change of one hash ends the leases of about
+    /// one hash in 4,096.
+    static let stripeCount = 4096
+    /// One counter per stripe, stored in place in memory this object owns (rather than as
+    /// objects in an array): reading one then retains nothing, which would write to memory
+    /// every core reads.
+    private nonisolated(unsafe) let stripes: UnsafeMutablePointer<Atomic<UInt64>>
+    /// The counter of changes to every record.
     private let all = Atomic<UInt64>(0)
+
+    init() {
+        stripes = .allocate(capacity: Self.stripeCount)
+        for stripe in 0..<Self.stripeCount { (stripes + stripe).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        stripes.deinitialize(count: Self.stripeCount)
+        stripes.deallocate()
+    }
 
     /// The stripe of `hash`: its first three hex digits (stored hashes are lowercase).
     static func stripe(of hash: AvatarHash) -> Int {
         var stripe = 0
         for byte in hash.value.utf8.prefix(3) {
             // '0'...'9' is 0x30...0x39 and 'a'...'f' is 0x61...0x66.
-            stripe = stripe << 4 | Int(byte & 0x0f) + (byte >= 0x61 ? 9 : 0)
+            stripe = (stripe << 4) | (Int(byte & 0x0f) + (byte >= 0x61 ? 9 : 0))
         }
         return stripe & (stripeCount - 1)
     }

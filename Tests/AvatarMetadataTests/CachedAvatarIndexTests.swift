@@ -118,6 +118,18 @@ import Testing
         try await base.shutdown()
     }
 
+    /// Records forgotten to make room may come back changed: their leases end.
+    @Test func makingRoomEndsTheLeasesOfWhatItForgets() async throws {
+        let base = try EmbeddedAvatarIndex(path: try temporaryDirectory())
+        let cached = CachedAvatarIndex(base, lifetime: .seconds(100), maxEntries: 1)
+        #expect(try await cached.record(for: hash) == nil)
+        let held = try #require(cached.heldRecord(for: hash))
+        #expect(cached.holds(held.lease))
+        _ = try await cached.record(for: AvatarHash("f123456789abcdef0123456789abcdef")!)
+        #expect(cached.heldRecord(for: hash) == nil && !cached.holds(held.lease))
+        try await base.shutdown()
+    }
+
     /// Leases of hashes in the same stripe end together; stripes follow the first three
     /// hex digits.
     @Test func stripesFollowTheFirstThreeHexDigits() {
