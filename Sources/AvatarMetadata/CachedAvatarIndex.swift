@@ -35,7 +35,8 @@ public final class CachedAvatarIndex: AvatarIndex {
     private let maxRefreshes: Int
     private let state = NIOLockedValueBox(State())
     private let following: Synchronization.Atomic<Bool>
-    /// Ends the leases of what `invalidate` and `invalidateAll` forget.
+    /// Ends the leases of what changes: records `invalidate` and `invalidateAll` forget, and
+    /// records kept over different ones or forgotten to make room.
     private let changes = RecordChangeCounters()
     private let now: @Sendable () -> ContinuousClock.Instant
 

@@ -12,7 +12,7 @@ final class RecordChangeCounters: Sendable {
     static let stripeCount = 4096
     /// One counter per stripe, stored in place in memory this object owns (rather than as
     /// objects in an array): reading one then retains nothing, which would write to memory
-    /// every core reads.
+    /// every core reads. Shared between threads as the atomics it points at are.
     private nonisolated(unsafe) let stripes: UnsafeMutablePointer<Atomic<UInt64>>
     /// The counter of changes to every record.
     private let all = Atomic<UInt64>(0)
