@@ -72,7 +72,7 @@ public final class CachedAvatarIndex: AvatarIndex {
     }
 
     public func heldRecord(for hash: AvatarHash) -> HeldRecord? {
-        var lease = changes.lease(for: hash)
+        let counts = changes.counts(for: hash)
         let now = self.now()
         let (cached, refresh) = state.withLockedValue { state -> (Entry?, UInt64?) in
             guard var entry = state.entries[hash], entry.expires > now else { return (nil, nil) }
@@ -90,13 +90,14 @@ public final class CachedAvatarIndex: AvatarIndex {
         guard let cached else { return nil }
         // Up to where a lookup reads the record again: answers made from it are then made
         // again from what that read finds.
-        lease.until = cached.refreshAfter
+        let lease = RecordLease(
+            stripe: counts.stripe, stripeChanges: counts.stripeChanges, allChanges: counts.allChanges,
+            until: cached.refreshAfter)
         return HeldRecord(record: cached.record, lease: lease)
     }
 
     public func holds(_ lease: RecordLease) -> Bool {
-        guard let until = lease.until, now() < until else { return false }
-        return changes.unchanged(since: lease)
+        now() < lease.until && changes.unchanged(since: lease)
     }
 
     /// Reads `hash`'s record again for a copy near the end of its lifetime. A failed read

@@ -37,13 +37,11 @@ final class RecordChangeCounters: Sendable {
         return stripe & (stripeCount - 1)
     }
 
-    /// A lease on what is known of `hash` now, to be given its end once the record is
-    /// read: taken before the read, so that a change between the two ends it.
-    func lease(for hash: AvatarHash) -> RecordLease {
+    /// The counters that cover `hash`, as they are now: read before the record a lease is
+    /// taken on, so that a change between the two ends the lease.
+    func counts(for hash: AvatarHash) -> (stripe: Int, stripeChanges: UInt64, allChanges: UInt64) {
         let stripe = Self.stripe(of: hash)
-        return RecordLease(
-            stripe: stripe, stripeChanges: stripes[stripe].load(ordering: .acquiring),
-            allChanges: all.load(ordering: .acquiring), until: nil)
+        return (stripe, stripes[stripe].load(ordering: .acquiring), all.load(ordering: .acquiring))
     }
 
     /// Whether no change counted since `lease` was taken touches its hash.

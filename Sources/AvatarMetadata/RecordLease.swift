@@ -9,7 +9,6 @@ public struct RecordLease: Sendable, Equatable {
     let stripeChanges: UInt64
     /// The counter of changes to every record when the record was read.
     let allChanges: UInt64
-    /// After this the record is to be looked up again (which also refreshes an old copy);
-    /// `nil` until the index has read the record.
-    var until: ContinuousClock.Instant?
+    /// After this the record is to be looked up again (which also refreshes an old copy).
+    let until: ContinuousClock.Instant
 }
