@@ -97,6 +97,8 @@ public struct AppConfig: Sendable {
         pipeline.maxPixels = try values.int("images.maxPixels", default: pipeline.maxPixels, in: 1...Int(Int32.max))
         pipeline.renderConcurrency = try values.int(
             "images.renderConcurrency", default: pipeline.renderConcurrency, in: 1...256)
+        pipeline.smallRenderConcurrency = try values.int(
+            "images.smallRenderConcurrency", default: pipeline.smallRenderConcurrency, in: 1...256)
         pipeline.maxPendingRenders = try values.int(
             "images.maxPendingRenders", default: pipeline.maxPendingRenders, in: 1...1_000_000)
         pipeline.renderNiceness = Int32(

@@ -6,6 +6,8 @@ import Logging
 public final class ImagePipeline: Sendable {
     public let settings: PipelineSettings
     private let pool: BlockingWorkPool
+    /// The threads of small renders (`PipelineSettings.smallRenderConcurrency`).
+    private let smallPool: BlockingWorkPool
     /// `nil` when no cascade is configured or it could not be loaded: `auto` then uses attention.
     private let faces: FaceDetector?
     private let logger: Logger
@@ -22,6 +24,9 @@ public final class ImagePipeline: Sendable {
         self.pool = BlockingWorkPool(
             threads: settings.renderConcurrency, maxWaiting: settings.maxPendingRenders, niceness: settings.renderNiceness,
             name: "render")
+        self.smallPool = BlockingWorkPool(
+            threads: settings.smallRenderConcurrency, maxWaiting: settings.maxPendingRenders,
+            niceness: settings.renderNiceness, name: "render-small")
     }
 
     /// The parameters for an avatar of `size` in `format`, `shape` and `background` under
@@ -42,7 +47,7 @@ public final class ImagePipeline: Sendable {
         let settings = settings
         let result: Result<InspectedOriginal, UploadInspection.Refused>
         do {
-            result = try await onRenderThreads { Result { () throws(UploadInspection.Refused) in
+            result = try await onRenderThreads(pool) { Result { () throws(UploadInspection.Refused) in
                 try UploadInspection.inspect(upload, settings: settings)
             } }
         } catch let error as AvatarError {
@@ -105,7 +110,7 @@ public final class ImagePipeline: Sendable {
 
     /// Renders a default image this process drew as SVG: the only way SVG reaches libvips.
     public func render(generatedSVG svg: String, parameters: RenderParameters) async throws -> RenderedImage {
-        try await render(parameters: parameters) {
+        try await render(parameters: parameters, small: parameters.size <= RenderParameters.masterSize) {
             guard let image = ImageBytes.generatedSVG(svg) else {
                 throw RenderFailure(step: "load generated SVG", message: "libvips would not load it as SVG")
             }
@@ -146,10 +151,10 @@ public final class ImagePipeline: Sendable {
     }
 
     /// `load` runs on the render threads too: it copies the bytes and asks libvips about them.
-    private func render(parameters: RenderParameters, _ load: @escaping @Sendable () throws -> ImageBytes) async throws
-        -> RenderedImage
-    {
-        try await run { deadline in
+    private func render(
+        parameters: RenderParameters, small: Bool = false, _ load: @escaping @Sendable () throws -> ImageBytes
+    ) async throws -> RenderedImage {
+        try await run(small: small) { deadline in
             let image = try load()
             let thumbnail = try RenderSteps.thumbnail(image, size: parameters.size)
             return try Self.encoded(try RenderSteps.toSRGB(thumbnail), parameters, by: deadline)
@@ -181,7 +186,7 @@ public final class ImagePipeline: Sendable {
 
     /// Renders an exact square from a master (already upright and sRGB).
     public func render(master: MasterImage, parameters: RenderParameters) async throws -> RenderedImage {
-        try await run { deadline in
+        try await run(small: parameters.size <= RenderParameters.masterSize) { deadline in
             try Self.encoded(try Self.square(of: try RenderSteps.load(master), size: parameters.size), parameters, by: deadline)
         }
     }
@@ -192,7 +197,7 @@ public final class ImagePipeline: Sendable {
     /// square's master upscaled), which `render(master:)` makes from a copy.
     public func render(masterFrom lender: some MasterLender, parameters: RenderParameters) async throws -> RenderedImage? {
         guard parameters.size <= RenderParameters.masterSize else { return nil }
-        return try await run { deadline in
+        return try await run(small: true) { deadline in
             // A square of at most the master's size is made here and reads the master no
             // more, so the lender's hold on it (a read transaction of the cache) ends before
             // the encoding.
@@ -218,7 +223,7 @@ public final class ImagePipeline: Sendable {
     /// The summary of an avatar from its `master`: the square at `ImageSummary.side` as every
     /// render of that size is made, then measured.
     public func summary(master: MasterImage) async throws -> ImageSummary {
-        try await run { deadline in
+        try await run(small: true) { deadline in
             let square = try RenderSteps.square(try RenderSteps.load(master), size: ImageSummary.side)
             let pixels = try RenderSteps.pixels(square, by: deadline)
             guard let summary = ImageSummary(side: ImageSummary.side, rgba: pixels.rgba) else {
@@ -238,14 +243,18 @@ public final class ImagePipeline: Sendable {
         return RenderedImage(bytes: try RenderSteps.encode(fitted, parameters, by: deadline), format: parameters.format)
     }
 
-    /// Runs render work on the render threads within `images.renderTimeoutSeconds` of now:
-    /// `.overloaded` at once when `images.maxPendingRenders` renders already wait,
-    /// `.renderTimeout` when the deadline passes (work that waited past it never starts),
-    /// and `CancellationError` without rendering when the caller left before it started.
-    private func run<T: Sendable>(_ body: @escaping @Sendable (RenderDeadline) throws -> T) async throws -> T {
+    /// Runs render work on the render threads (those of small renders when `small`: work
+    /// whose input and output are at most `RenderParameters.masterSize` a side) within
+    /// `images.renderTimeoutSeconds` of now: `.overloaded` at once when
+    /// `images.maxPendingRenders` renders already wait for those threads, `.renderTimeout`
+    /// when the deadline passes (work that waited past it never starts), and
+    /// `CancellationError` without rendering when the caller left before it started.
+    private func run<T: Sendable>(small: Bool = false, _ body: @escaping @Sendable (RenderDeadline) throws -> T)
+        async throws -> T
+    {
         let deadline = RenderDeadline(seconds: settings.renderTimeoutSeconds)
         do {
-            return try await onRenderThreads {
+            return try await onRenderThreads(small ? smallPool : pool) {
                 guard !deadline.hasPassed else {
                     throw RenderFailure(step: "wait for a render thread", message: "deadline passed", timedOut: true)
                 }
@@ -256,11 +265,13 @@ public final class ImagePipeline: Sendable {
         }
     }
 
-    /// Runs `body` on the render threads: `.overloaded` at once when
-    /// `images.maxPendingRenders` pieces of work already wait for them.
-    private func onRenderThreads<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs `body` on `threads`: `.overloaded` at once when `images.maxPendingRenders`
+    /// pieces of work already wait for them.
+    private func onRenderThreads<T: Sendable>(
+        _ threads: BlockingWorkPool, _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
         do {
-            return try await pool.run(body)
+            return try await threads.run(body)
         } catch is BlockingWorkPool.Full {
             throw AvatarError.overloaded
         }
@@ -277,6 +288,7 @@ public final class ImagePipeline: Sendable {
     }
 
     public func shutdown() async throws {
+        try await smallPool.shutdown()
         try await pool.shutdown()
     }
 }

@@ -32,16 +32,21 @@ public struct PipelineSettings: Sendable, Equatable {
     public func animatedMasterSide(of crop: AvatarCrop, frames: Int) -> Int {
         max(1, min(crop.size, animatedSide(frames: frames)))
     }
-    /// Renders (and upload checks) that may wait for a render thread; past it a render is
-    /// refused with `503` at once.
+    /// Renders (and upload checks) that may wait for a render thread, in each of the two
+    /// sets (small renders, the rest); past it a render is refused with `503` at once.
     public var maxPendingRenders: Int = 8 * ProcessInfo.processInfo.activeProcessorCount
     /// The render threads' nice value (0 to 19): above 0, renders yield the CPU to the event
     /// loops, so hits stay fast while misses queue.
     public var renderNiceness: Int32 = 10
     /// Deadline of one decode of an upload, and of one render.
     public var renderTimeoutSeconds: Double = 10
-    /// Threads libvips work runs on.
+    /// Threads libvips work runs on, apart from small renders.
     public var renderConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Threads for small renders: from a master or a generated default, at most
+    /// `RenderParameters.masterSize` a side, so each holds little memory. libvips hands
+    /// each one's work between its threads, and a core idles at each hand-off unless more
+    /// renders run than there are cores; decodes of originals keep to `renderConcurrency`.
+    public var smallRenderConcurrency: Int = 4 * ProcessInfo.processInfo.activeProcessorCount
 
     /// The crop of an upload that names none: `.auto` or `.centre`.
     public var defaultCrop: CropChoice = .auto

@@ -173,6 +173,41 @@ let unbounded = {
         try await bounded.shutdown()
     }
 
+    @Test func smallRendersHaveThreadsOfTheirOwn() async throws {
+        let split = try strict {
+            $0.renderConcurrency = 1
+            $0.maxPendingRenders = 1
+            $0.smallRenderConcurrency = 1
+        }
+        let photo = try Fixtures.bytes("photo.png")
+        let master = try await split.master(of: photo)
+        let large = split.parameters(size: 1500, format: .png)
+        let small = try await withThrowingTaskGroup(of: Void.self) { group in
+            // Large renders from the original, asked for again as each ends, keep the general
+            // thread busy and its one waiting place taken...
+            for _ in 0..<4 {
+                group.addTask {
+                    while !Task.isCancelled { _ = try? await split.render(original: photo, parameters: large) }
+                }
+            }
+            var full = false
+            for _ in 0..<1000 where !full {
+                do {
+                    _ = try await split.render(original: photo, parameters: large)
+                } catch AvatarError.overloaded {
+                    full = true
+                }
+            }
+            #expect(full, "the general render thread was never full")
+            // ...and a render from the master is not refused: it has a thread of its own.
+            let small = try await split.render(master: master, parameters: split.parameters(size: 64, format: .png))
+            group.cancelAll()
+            return small
+        }
+        #expect(small.format == .png && !small.bytes.isEmpty)
+        try await split.shutdown()
+    }
+
     @Test func aRenderPastItsDeadlineIsARenderTimeout() async throws {
         let hurried = try strict { $0.renderTimeoutSeconds = 0.000_001 }
         await #expect(throws: AvatarError.renderTimeout) {
