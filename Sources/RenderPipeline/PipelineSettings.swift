@@ -43,10 +43,9 @@ public struct PipelineSettings: Sendable, Equatable {
     /// Threads libvips work runs on, apart from small renders.
     public var renderConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Threads for small renders: from a master or a generated default, at most
-    /// `RenderParameters.masterSize` a side, so each holds little memory. libvips hands
-    /// each one's work between its threads, and a core idles at each hand-off unless more
-    /// renders run than there are cores; decodes of originals keep to `renderConcurrency`.
-    public var smallRenderConcurrency: Int = 4 * ProcessInfo.processInfo.activeProcessorCount
+    /// `RenderParameters.masterSize` a side, so each holds little memory. Threads of their
+    /// own keep them from waiting behind decodes of large originals and animations.
+    public var smallRenderConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
 
     /// The crop of an upload that names none: `.auto` or `.centre`.
     public var defaultCrop: CropChoice = .auto
