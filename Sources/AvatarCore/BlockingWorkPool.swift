@@ -9,8 +9,21 @@ import Synchronization
 /// per core, and a blocked one stops everything queued behind it. With `maxWaiting`
 /// the queue in front of the threads is bounded too: past it, work is refused at once
 /// rather than queued behind work nobody may be waiting for any more.
+///
+/// With `preferring` below `threads`, that many threads take work whenever one of them is
+/// free, and the others only while those are all busy: a light load stays on threads whose
+/// caches are warm, since NIO's pool hands work to its longest-idle thread and would spread
+/// even one piece of work at a time over all of them.
 public final class BlockingWorkPool: Sendable {
+    /// The preferred threads (all of them, unless `preferring` is below `threads`).
     private let pool: NIOThreadPool
+    /// The other threads, taken only while the preferred ones are all busy.
+    private let overflow: NIOThreadPool?
+    private let preferred: Int
+    private let overflowThreads: Int
+    /// Work handed to `pool` and to `overflow` that has not come back: queued or running.
+    private let inPool = Atomic<Int>(0)
+    private let inOverflow = Atomic<Int>(0)
     private let maxWaiting: Int?
     private let niceness: Int32
     private let name: String
@@ -23,12 +36,17 @@ public final class BlockingWorkPool: Sendable {
     /// `nice`, per thread): work that can wait (renders) then never starves answers that
     /// cannot (hits from memory), and still takes all the CPU they leave. `name` names the
     /// threads (at most 15 bytes are kept), for `top -H` and profilers.
-    public init(threads: Int, maxWaiting: Int? = nil, niceness: Int32 = 0, name: String) {
-        self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
+    public init(threads: Int, preferring: Int? = nil, maxWaiting: Int? = nil, niceness: Int32 = 0, name: String) {
+        let threads = max(1, threads)
+        preferred = min(threads, max(1, preferring ?? threads))
+        overflowThreads = threads - preferred
+        pool = NIOThreadPool(numberOfThreads: preferred)
+        overflow = overflowThreads > 0 ? NIOThreadPool(numberOfThreads: overflowThreads) : nil
         self.maxWaiting = maxWaiting
         self.niceness = niceness
         self.name = name
-        self.pool.start()
+        pool.start()
+        overflow?.start()
     }
 
     /// Runs `body` on one of the pool's threads and returns its result. Throws `Full` when
@@ -57,8 +75,14 @@ public final class BlockingWorkPool: Sendable {
         // Whoever comes first, a thread taking the work or the caller's cancellation, takes
         // it out of the count of waiting work: work nobody waits for holds no place in the bound.
         let settled = OnceFlag()
+        let spills = spills()
+        if spills { inOverflow.wrappingAdd(1, ordering: .relaxed) } else { inPool.wrappingAdd(1, ordering: .relaxed) }
+        defer {
+            if spills { inOverflow.wrappingSubtract(1, ordering: .relaxed) } else { inPool.wrappingSubtract(1, ordering: .relaxed) }
+        }
+        let threads = (spills ? overflow : nil) ?? pool
         return try await withTaskCancellationHandler {
-            try await pool.runIfActive {
+            try await threads.runIfActive {
                 guard settled.claim() else { throw CancellationError() }
                 self.waiting.wrappingSubtract(1, ordering: .relaxed)
                 if let deadline, let limit, ContinuousClock.now > deadline { throw DeadlinePassed(limit: limit) }
@@ -71,6 +95,16 @@ public final class BlockingWorkPool: Sendable {
         }
     }
 
+    /// Whether the next work goes to the overflow threads: only while every preferred thread
+    /// is taken, and then to whichever set has less work waiting. The counts are read without
+    /// a lock: two callers at once may both pick one set, which only costs balance.
+    private func spills() -> Bool {
+        guard overflow != nil else { return false }
+        let beyondPreferred = inPool.load(ordering: .relaxed) - preferred
+        guard beyondPreferred >= 0 else { return false }
+        return inOverflow.load(ordering: .relaxed) - overflowThreads < beyondPreferred
+    }
+
     /// Sets the calling thread's nice value (a syscall of about a microsecond: cheaper than
     /// remembering per thread whether it was done).
     private static func lowerThisThread(to niceness: Int32) {
@@ -79,6 +113,7 @@ public final class BlockingWorkPool: Sendable {
 
     /// Stops the threads once queued work has finished.
     public func shutdown() async throws {
+        try await overflow?.shutdownGracefully()
         try await pool.shutdownGracefully()
     }
 }

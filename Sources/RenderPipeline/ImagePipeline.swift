@@ -25,8 +25,8 @@ public final class ImagePipeline: Sendable {
             threads: settings.renderConcurrency, maxWaiting: settings.maxPendingRenders, niceness: settings.renderNiceness,
             name: "render")
         self.smallPool = BlockingWorkPool(
-            threads: settings.smallRenderConcurrency, maxWaiting: settings.maxPendingRenders,
-            niceness: settings.renderNiceness, name: "render-small")
+            threads: settings.smallRenderConcurrency, preferring: settings.preferredSmallRenderThreads,
+            maxWaiting: settings.maxPendingRenders, niceness: settings.renderNiceness, name: "render-small")
     }
 
     /// The parameters for an avatar of `size` in `format`, `shape` and `background` under

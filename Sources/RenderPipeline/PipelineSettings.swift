@@ -44,8 +44,15 @@ public struct PipelineSettings: Sendable, Equatable {
     public var renderConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Threads for small renders: from a master or a generated default, at most
     /// `RenderParameters.masterSize` a side, so each holds little memory. Threads of their
-    /// own keep them from waiting behind decodes of large originals and animations.
-    public var smallRenderConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// own keep them from waiting behind decodes of large originals and animations. One per
+    /// core takes them while they keep up; the rest only while those are all busy: libvips
+    /// hands each render's work between its own threads, and the cores idle at those
+    /// hand-offs unless more renders run than there are cores.
+    public var smallRenderConcurrency: Int = 4 * ProcessInfo.processInfo.activeProcessorCount
+    /// The small-render threads preferred while one of them is free: one per core.
+    public var preferredSmallRenderThreads: Int {
+        min(smallRenderConcurrency, ProcessInfo.processInfo.activeProcessorCount)
+    }
 
     /// The crop of an upload that names none: `.auto` or `.centre`.
     public var defaultCrop: CropChoice = .auto

@@ -1,5 +1,6 @@
 import AvatarCore
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct BlockingWorkPoolTests {
@@ -21,4 +22,41 @@ import Testing
         #expect(Self.threadName() == outside, "the caller's own thread keeps its name")
         try await pool.shutdown()
     }
+}
+
+@Suite struct PreferredThreadsTests {
+    @Test func oneAtATimeWorkStaysOnThePreferredThread() async throws {
+        let pool = BlockingWorkPool(threads: 4, preferring: 1, name: "test-preferred")
+        var threads: Set<UInt> = []
+        for _ in 0..<20 { threads.insert(try await pool.run { UInt(pthread_self()) }) }
+        #expect(threads.count == 1, "\(threads.count) threads for work given one piece at a time")
+        try await pool.shutdown()
+    }
+
+    @Test func workBeyondThePreferredThreadsTakesTheOthers() async throws {
+        let pool = BlockingWorkPool(threads: 4, preferring: 1, name: "test-preferred")
+        let started = StartedCount()
+        // Each piece of work waits (up to 10 s) until all four have started: they can only all
+        // start on four threads at once.
+        let seen = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    try await pool.run {
+                        started.value.wrappingAdd(1, ordering: .relaxed)
+                        let deadline = ContinuousClock.now + .seconds(10)
+                        while started.value.load(ordering: .relaxed) < 4, ContinuousClock.now < deadline { usleep(1000) }
+                        return started.value.load(ordering: .relaxed)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(seen == [4, 4, 4, 4])
+        try await pool.shutdown()
+    }
+}
+
+/// How many pieces of work have started, shared by them.
+private final class StartedCount: Sendable {
+    let value = Atomic<Int>(0)
 }
