@@ -1,7 +1,7 @@
 -- wrk script for a flood of misses: every request asks for a default of a random hash at
--- 2048 px, so none can be a cache hit. At the end it prints one JSON line with the count
--- of each status and requests/s.
---   wrk -t1 -c200 -d30s -s bench/flood.lua http://host:port
+-- SIZE px (2048 unless given), so none can be a cache hit. At the end it prints one JSON
+-- line with the count of each status and requests/s.
+--   wrk -t1 -c200 -d30s -s bench/flood.lua http://host:port [-- SIZE]
 local threads = {}
 local hex = "0123456789abcdef"
 
@@ -11,6 +11,7 @@ function setup(thread)
 end
 
 function init(args)
+  size = tonumber(args[1]) or 2048
   math.randomseed(os.time() * 1000 + id)
   ok, overloaded, timedOut, other = 0, 0, 0, 0
 end
@@ -21,7 +22,7 @@ function request()
     local n = math.random(1, 16)
     digits[i] = hex:sub(n, n)
   end
-  return wrk.format("GET", "/avatar/" .. table.concat(digits) .. "?d=identicon&s=2048")
+  return wrk.format("GET", "/avatar/" .. table.concat(digits) .. "?d=identicon&s=" .. size)
 end
 
 function response(status, headers, body)
