@@ -73,9 +73,7 @@ final class RequestMetrics: Sendable {
         let answer = (key: Key(route: route.rawValue, method: method, status: status), nanoseconds: Self.nanoseconds(since: start))
         let full = batch.pending.withLockedValue { pending -> [(key: Key, nanoseconds: Int64)]? in
             pending.append(answer)
-            guard pending.count >= Self.batchSize else { return nil }
-            defer { pending.removeAll(keepingCapacity: true) }
-            return pending
+            return pending.count >= Self.batchSize ? Self.take(&pending) : nil
         }
         if let full { handOn(full) }
     }
@@ -83,11 +81,14 @@ final class RequestMetrics: Sendable {
     /// Hands every batch's answers on to the shared metrics: called before a scrape.
     func handOnBatches() {
         for batch in batches.withLockedValue({ $0 }) {
-            handOn(batch.pending.withLockedValue { pending in
-                defer { pending.removeAll(keepingCapacity: true) }
-                return pending
-            })
+            handOn(batch.pending.withLockedValue { Self.take(&$0) })
         }
+    }
+
+    /// What a batch holds, leaving it empty with its capacity kept for the next answers.
+    private static func take(_ pending: inout [(key: Key, nanoseconds: Int64)]) -> [(key: Key, nanoseconds: Int64)] {
+        defer { pending.removeAll(keepingCapacity: true) }
+        return pending
     }
 
     private func handOn(_ answered: [(key: Key, nanoseconds: Int64)]) {
