@@ -21,7 +21,7 @@ public enum AvatarError: Error, Sendable, Equatable {
     case notFound
     /// The avatar changed while a change based on what it was ran (a re-crop racing an upload).
     case conflict
-    /// Too many renders are waiting for the render threads (`images.maxPendingRenders`).
+    /// Too many renders are waiting for their set of render threads (`images.maxPendingRenders`).
     case overloaded
     /// A render did not finish within `images.renderTimeoutSeconds`.
     case renderTimeout

@@ -75,8 +75,7 @@ public final class BlockingWorkPool: Sendable {
         // Whoever comes first, a thread taking the work or the caller's cancellation, takes
         // it out of the count of waiting work: work nobody waits for holds no place in the bound.
         let settled = OnceFlag()
-        let spills = spills()
-        if spills { inOverflow.wrappingAdd(1, ordering: .relaxed) } else { inPool.wrappingAdd(1, ordering: .relaxed) }
+        let spills = place()
         defer {
             if spills { inOverflow.wrappingSubtract(1, ordering: .relaxed) } else { inPool.wrappingSubtract(1, ordering: .relaxed) }
         }
@@ -95,14 +94,20 @@ public final class BlockingWorkPool: Sendable {
         }
     }
 
-    /// Whether the next work goes to the overflow threads: only while every preferred thread
-    /// is taken, and then to whichever set has less work waiting. The counts are read without
-    /// a lock: two callers at once may both pick one set, which only costs balance.
-    private func spills() -> Bool {
-        guard overflow != nil else { return false }
-        let beyondPreferred = inPool.load(ordering: .relaxed) - preferred
-        guard beyondPreferred >= 0 else { return false }
-        return inOverflow.load(ordering: .relaxed) - overflowThreads < beyondPreferred
+    /// Counts the next work into one of the two sets and says whether it is the overflow:
+    /// the preferred threads while one of them is free, else the set where it would wait
+    /// behind less. Counted before deciding, so callers arriving together see each other's
+    /// work and do not all queue on the preferred threads while overflow threads idle.
+    private func place() -> Bool {
+        let pooled = inPool.wrappingAdd(1, ordering: .relaxed).newValue
+        guard overflow != nil, pooled > preferred else { return false }
+        let overflowed = inOverflow.wrappingAdd(1, ordering: .relaxed).newValue
+        if overflowed - overflowThreads < pooled - preferred {
+            inPool.wrappingSubtract(1, ordering: .relaxed)
+            return true
+        }
+        inOverflow.wrappingSubtract(1, ordering: .relaxed)
+        return false
     }
 
     /// Sets the calling thread's nice value (a syscall of about a microsecond: cheaper than
@@ -111,9 +116,12 @@ public final class BlockingWorkPool: Sendable {
         _ = avatars_set_thread_niceness(niceness)
     }
 
-    /// Stops the threads once queued work has finished.
+    /// Stops the threads: work that is running finishes, work still queued is cancelled (its
+    /// caller gets `CancellationError`). Both sets stop together, so work placed in either
+    /// meanwhile meets the same end.
     public func shutdown() async throws {
-        try await overflow?.shutdownGracefully()
+        async let overflowStopped: Void = overflow?.shutdownGracefully() ?? ()
         try await pool.shutdownGracefully()
+        try await overflowStopped
     }
 }

@@ -2,7 +2,7 @@ import AvatarCore
 import Logging
 
 /// The one place images are checked and rendered. Every libvips call runs on the
-/// pipeline's own thread pool, never on an event loop or Swift's shared executor.
+/// pipeline's own thread pools, never on an event loop or Swift's shared executor.
 public final class ImagePipeline: Sendable {
     public let settings: PipelineSettings
     private let pool: BlockingWorkPool
@@ -287,8 +287,11 @@ public final class ImagePipeline: Sendable {
         }
     }
 
+    /// Stops both sets of render threads together: a render from a master made on one may
+    /// still be on its way to the other.
     public func shutdown() async throws {
-        try await smallPool.shutdown()
+        async let smallStopped: Void = smallPool.shutdown()
         try await pool.shutdown()
+        try await smallStopped
     }
 }

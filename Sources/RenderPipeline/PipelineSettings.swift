@@ -48,7 +48,7 @@ public struct PipelineSettings: Sendable, Equatable {
     /// core takes them while they keep up; the rest only while those are all busy: libvips
     /// hands each render's work between its own threads, and the cores idle at those
     /// hand-offs unless more renders run than there are cores.
-    public var smallRenderConcurrency: Int = 4 * ProcessInfo.processInfo.activeProcessorCount
+    public var smallRenderConcurrency: Int = min(4 * ProcessInfo.processInfo.activeProcessorCount, 256)
     /// The small-render threads preferred while one of them is free: one per core.
     public var preferredSmallRenderThreads: Int {
         min(smallRenderConcurrency, ProcessInfo.processInfo.activeProcessorCount)

@@ -187,7 +187,14 @@ let unbounded = {
             // thread busy and its one waiting place taken...
             for _ in 0..<4 {
                 group.addTask {
-                    while !Task.isCancelled { _ = try? await split.render(original: photo, parameters: large) }
+                    while !Task.isCancelled {
+                        do {
+                            _ = try await split.render(original: photo, parameters: large)
+                        } catch {
+                            // Refused at once, without suspending: give the threads a turn.
+                            try? await Task.sleep(for: .milliseconds(1))
+                        }
+                    }
                 }
             }
             var full = false
