@@ -110,7 +110,7 @@ public final class ImagePipeline: Sendable {
 
     /// Renders a default image this process drew as SVG: the only way SVG reaches libvips.
     public func render(generatedSVG svg: String, parameters: RenderParameters) async throws -> RenderedImage {
-        try await render(parameters: parameters, small: parameters.size <= RenderParameters.masterSize) {
+        try await render(parameters: parameters, small: Self.isSmall(parameters)) {
             guard let image = ImageBytes.generatedSVG(svg) else {
                 throw RenderFailure(step: "load generated SVG", message: "libvips would not load it as SVG")
             }
@@ -186,7 +186,7 @@ public final class ImagePipeline: Sendable {
 
     /// Renders an exact square from a master (already upright and sRGB).
     public func render(master: MasterImage, parameters: RenderParameters) async throws -> RenderedImage {
-        try await run(small: parameters.size <= RenderParameters.masterSize) { deadline in
+        try await run(small: Self.isSmall(parameters)) { deadline in
             try Self.encoded(try Self.square(of: try RenderSteps.load(master), size: parameters.size), parameters, by: deadline)
         }
     }
@@ -197,7 +197,7 @@ public final class ImagePipeline: Sendable {
     /// square's master upscaled), which `render(master:)` makes from a copy.
     public func render(masterFrom lender: some MasterLender, parameters: RenderParameters) async throws -> RenderedImage? {
         guard parameters.size <= RenderParameters.masterSize else { return nil }
-        return try await run(small: true) { deadline in
+        return try await run(small: Self.isSmall(parameters)) { deadline in
             // A square of at most the master's size is made here and reads the master no
             // more, so the lender's hold on it (a read transaction of the cache) ends before
             // the encoding.
@@ -243,8 +243,16 @@ public final class ImagePipeline: Sendable {
         return RenderedImage(bytes: try RenderSteps.encode(fitted, parameters, by: deadline), format: parameters.format)
     }
 
-    /// Runs render work on the render threads (those of small renders when `small`: work
-    /// whose input and output are at most `RenderParameters.masterSize` a side) within
+    /// Whether a render from a master or a generated default with `parameters` is small
+    /// enough for the small-render threads: at most `RenderParameters.masterSize` a side,
+    /// one frame, and not AVIF, whose encoder holds tens of MiB while it works (a flood of
+    /// 512 px AVIF defaults on those threads doubled the peak memory).
+    private static func isSmall(_ parameters: RenderParameters) -> Bool {
+        parameters.size <= RenderParameters.masterSize && !parameters.animated && parameters.format != .avif
+    }
+
+    /// Runs render work on the render threads (those of small renders when `small`: see
+    /// `isSmall`; a summary is small too) within
     /// `images.renderTimeoutSeconds` of now: `.overloaded` at once when
     /// `images.maxPendingRenders` renders already wait for those threads, `.renderTimeout`
     /// when the deadline passes (work that waited past it never starts), and

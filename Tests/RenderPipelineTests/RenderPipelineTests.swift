@@ -215,6 +215,45 @@ let unbounded = {
         try await split.shutdown()
     }
 
+    @Test func avifRendersStayOnTheGeneralThreads() async throws {
+        let split = try strict {
+            $0.renderConcurrency = 1
+            $0.maxPendingRenders = 1
+            $0.smallRenderConcurrency = 4
+        }
+        let photo = try Fixtures.bytes("photo.png")
+        let master = try await split.master(of: photo)
+        let large = split.parameters(size: 1500, format: .png)
+        let refused = await withTaskGroup(of: Void.self) { group in
+            // Large renders keep the general thread busy and its one waiting place taken...
+            for _ in 0..<4 {
+                group.addTask {
+                    while !Task.isCancelled {
+                        do {
+                            _ = try await split.render(original: photo, parameters: large)
+                        } catch {
+                            try? await Task.sleep(for: .milliseconds(1))
+                        }
+                    }
+                }
+            }
+            // ...so an AVIF render from the master, which waits for those threads (its encoder
+            // is too large for the small-render ones), is refused sooner or later.
+            var refused = false
+            for _ in 0..<200 where !refused {
+                do {
+                    _ = try await split.render(master: master, parameters: split.parameters(size: 64, format: .avif))
+                } catch AvatarError.overloaded {
+                    refused = true
+                } catch {}
+            }
+            group.cancelAll()
+            return refused
+        }
+        #expect(refused, "no AVIF render from a master ever waited for the general threads")
+        try await split.shutdown()
+    }
+
     @Test func aRenderPastItsDeadlineIsARenderTimeout() async throws {
         let hurried = try strict { $0.renderTimeoutSeconds = 0.000_001 }
         await #expect(throws: AvatarError.renderTimeout) {
