@@ -245,8 +245,7 @@ public final class ImagePipeline: Sendable {
 
     /// Whether a render from a master or a generated default with `parameters` is small
     /// enough for the small-render threads: at most `RenderParameters.masterSize` a side,
-    /// one frame, and not AVIF, whose encoder holds tens of MiB while it works (a flood of
-    /// 512 px AVIF defaults on those threads doubled the peak memory).
+    /// one frame, and not AVIF, whose encoder holds tens of MiB while it works.
     private static func isSmall(_ parameters: RenderParameters) -> Bool {
         parameters.size <= RenderParameters.masterSize && !parameters.animated && parameters.format != .avif
     }
