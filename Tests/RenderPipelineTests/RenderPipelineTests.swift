@@ -173,18 +173,21 @@ let unbounded = {
         try await bounded.shutdown()
     }
 
-    @Test func smallRendersHaveThreadsOfTheirOwn() async throws {
+    /// A pipeline with one general render thread and one waiting place, the master of
+    /// `photo.png`, and `body` run while large renders from the original, asked for again as
+    /// each ends, keep that thread busy and the place taken.
+    func whileTheGeneralThreadIsBusy<T: Sendable>(
+        smallThreads: Int, _ body: @Sendable @escaping (ImagePipeline, MasterImage) async throws -> T
+    ) async throws -> T {
         let split = try strict {
             $0.renderConcurrency = 1
             $0.maxPendingRenders = 1
-            $0.smallRenderConcurrency = 1
+            $0.smallRenderConcurrency = smallThreads
         }
         let photo = try Fixtures.bytes("photo.png")
         let master = try await split.master(of: photo)
         let large = split.parameters(size: 1500, format: .png)
-        let small = try await withThrowingTaskGroup(of: Void.self) { group in
-            // Large renders from the original, asked for again as each ends, keep the general
-            // thread busy and its one waiting place taken...
+        let result = try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     while !Task.isCancelled {
@@ -197,61 +200,44 @@ let unbounded = {
                     }
                 }
             }
+            defer { group.cancelAll() }
+            return try await body(split, master)
+        }
+        try await split.shutdown()
+        return result
+    }
+
+    @Test func smallRendersHaveThreadsOfTheirOwn() async throws {
+        let small = try await whileTheGeneralThreadIsBusy(smallThreads: 1) { split, master in
             var full = false
             for _ in 0..<1000 where !full {
                 do {
-                    _ = try await split.render(original: photo, parameters: large)
+                    _ = try await split.render(original: try Fixtures.bytes("photo.png"), parameters: split.parameters(size: 1500, format: .png))
                 } catch AvatarError.overloaded {
                     full = true
                 }
             }
             #expect(full, "the general render thread was never full")
-            // ...and a render from the master is not refused: it has a thread of its own.
-            let small = try await split.render(master: master, parameters: split.parameters(size: 64, format: .png))
-            group.cancelAll()
-            return small
+            // A render from the master is not refused meanwhile: it has a thread of its own.
+            return try await split.render(master: master, parameters: split.parameters(size: 64, format: .png))
         }
         #expect(small.format == .png && !small.bytes.isEmpty)
-        try await split.shutdown()
     }
 
     @Test func avifRendersStayOnTheGeneralThreads() async throws {
-        let split = try strict {
-            $0.renderConcurrency = 1
-            $0.maxPendingRenders = 1
-            $0.smallRenderConcurrency = 4
-        }
-        let photo = try Fixtures.bytes("photo.png")
-        let master = try await split.master(of: photo)
-        let large = split.parameters(size: 1500, format: .png)
-        let refused = await withTaskGroup(of: Void.self) { group in
-            // Large renders keep the general thread busy and its one waiting place taken...
-            for _ in 0..<4 {
-                group.addTask {
-                    while !Task.isCancelled {
-                        do {
-                            _ = try await split.render(original: photo, parameters: large)
-                        } catch {
-                            try? await Task.sleep(for: .milliseconds(1))
-                        }
-                    }
-                }
-            }
-            // ...so an AVIF render from the master, which waits for those threads (its encoder
-            // is too large for the small-render ones), is refused sooner or later.
-            var refused = false
-            for _ in 0..<200 where !refused {
+        // An AVIF render from the master waits for the general thread (its encoder is too
+        // large for the small-render ones), so sooner or later it finds the place taken.
+        let refused = try await whileTheGeneralThreadIsBusy(smallThreads: 4) { split, master in
+            for _ in 0..<200 {
                 do {
                     _ = try await split.render(master: master, parameters: split.parameters(size: 64, format: .avif))
                 } catch AvatarError.overloaded {
-                    refused = true
+                    return true
                 } catch {}
             }
-            group.cancelAll()
-            return refused
+            return false
         }
         #expect(refused, "no AVIF render from a master ever waited for the general threads")
-        try await split.shutdown()
     }
 
     @Test func aRenderPastItsDeadlineIsARenderTimeout() async throws {
