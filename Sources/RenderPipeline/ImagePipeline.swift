@@ -251,11 +251,10 @@ public final class ImagePipeline: Sendable {
     }
 
     /// Runs render work on the render threads (those of small renders when `small`: see
-    /// `isSmall`; a summary is small too) within
-    /// `images.renderTimeoutSeconds` of now: `.overloaded` at once when
-    /// `images.maxPendingRenders` renders already wait for those threads, `.renderTimeout`
-    /// when the deadline passes (work that waited past it never starts), and
-    /// `CancellationError` without rendering when the caller left before it started.
+    /// `isSmall`; a summary is small too) within `images.renderTimeoutSeconds` of now:
+    /// `.overloaded` at once when `images.maxPendingRenders` renders already wait for those
+    /// threads, `.renderTimeout` when the deadline passes (work that waited past it never
+    /// starts), and `CancellationError` without rendering when the caller left before it started.
     private func run<T: Sendable>(small: Bool = false, _ body: @escaping @Sendable (RenderDeadline) throws -> T)
         async throws -> T
     {

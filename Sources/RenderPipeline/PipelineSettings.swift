@@ -43,11 +43,11 @@ public struct PipelineSettings: Sendable, Equatable {
     /// Threads libvips work runs on, apart from small renders.
     public var renderConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Threads for small renders: from a master or a generated default, at most
-    /// `RenderParameters.masterSize` a side and not AVIF, so each holds little memory. Threads of their
-    /// own keep them from waiting behind decodes of large originals and animations. One per
-    /// core takes them while they keep up; the rest only while those are all busy: libvips
-    /// hands each render's work between its own threads, and the cores idle at those
-    /// hand-offs unless more renders run than there are cores.
+    /// `RenderParameters.masterSize` a side and not AVIF, so each holds little memory.
+    /// Threads of their own keep them from waiting behind decodes of large originals and
+    /// animations. One per core takes them while they keep up; the rest only while those are
+    /// all busy: libvips hands each render's work between its own threads, and the cores idle
+    /// at those hand-offs unless more renders run than there are cores.
     public var smallRenderConcurrency: Int = min(4 * ProcessInfo.processInfo.activeProcessorCount, 256)
     /// The small-render threads preferred while one of them is free: one per core.
     public var preferredSmallRenderThreads: Int {

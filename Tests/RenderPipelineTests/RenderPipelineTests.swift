@@ -208,11 +208,13 @@ let unbounded = {
     }
 
     @Test func smallRendersHaveThreadsOfTheirOwn() async throws {
+        let photo = try Fixtures.bytes("photo.png")
         let small = try await whileTheGeneralThreadIsBusy(smallThreads: 1) { split, master in
+            let large = split.parameters(size: 1500, format: .png)
             var full = false
             for _ in 0..<1000 where !full {
                 do {
-                    _ = try await split.render(original: try Fixtures.bytes("photo.png"), parameters: split.parameters(size: 1500, format: .png))
+                    _ = try await split.render(original: photo, parameters: large)
                 } catch AvatarError.overloaded {
                     full = true
                 }
